@@ -1,0 +1,67 @@
+//! The traits the derives implement: [`Document`] for a model stored in its
+//! own collection, [`Embedded`] for a struct stored inside another.
+
+use bson::raw::{RawDocument, RawDocumentBuf};
+
+use crate::error::{DecodeError, EncodeError, ValidationErrors};
+use crate::value::IdValue;
+
+/// A model stored in a collection of its own. Implemented by `#[derive(Document)]`.
+///
+/// The collection is the struct's name in snake_case (`BlogPost` → `blog_post`)
+/// unless the struct says `#[odm(collection = "...")]`. The id is the field
+/// marked `#[odm(id)]`, or the field named `id`; it is stored as `_id`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an odm document",
+    label = "not a `#[derive(odm::Document)]` model",
+    note = "add `#[derive(odm::Document)]` to the struct, with an `id` field (or one marked `#[odm(id)]`)"
+)]
+pub trait Document: Sized + Send + Sync + 'static {
+    /// The collection's name.
+    const COLLECTION: &'static str;
+
+    /// The Rust type of `_id` (`ObjectId` for an `Option<ObjectId>` field).
+    type Id: IdValue;
+
+    /// The generated struct of typed field paths (`User::fields().age`).
+    type Fields: 'static;
+
+    /// The typed field paths of this model, built once.
+    fn fields() -> &'static Self::Fields;
+
+    /// The document's id, if it has one yet (an `Option<ObjectId>` id is `None`
+    /// until the first insert).
+    fn id(&self) -> Option<&Self::Id>;
+
+    /// Set the id (after an insert assigned one).
+    fn set_id(&mut self, id: Self::Id);
+
+    /// Encode the model as a BSON document, `_id` first.
+    fn to_document(&self) -> Result<RawDocumentBuf, EncodeError>;
+
+    /// Decode a stored document.
+    fn from_document(doc: &RawDocument) -> Result<Self, DecodeError>;
+
+    /// Client-side validation (from `validator`), run before every insert and
+    /// replace. The derive implements it when the struct says `#[odm(validate)]`.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Ok(())
+    }
+}
+
+/// A struct stored inside a document (or a unit-only enum stored as a string).
+/// Implemented by `#[derive(Embedded)]`, which also implements
+/// [`IntoBson`](crate::value::IntoBson) and [`FromBson`](crate::value::FromBson).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an embedded odm type",
+    label = "not a `#[derive(odm::Embedded)]` type",
+    note = "add `#[derive(odm::Embedded)]` to it"
+)]
+pub trait Embedded: Sized + 'static {
+    /// The typed field paths of this struct inside a model `R`, behind a path
+    /// prefix. `S` is the Rust type at the prefix (`Address`, `Option<Address>`).
+    type Fields<R: 'static, S: 'static>;
+
+    /// The field paths under `prefix` (`"address"`, `"items.$"`, or `""`).
+    fn fields_at<R: 'static, S: 'static>(prefix: crate::field::Path) -> Self::Fields<R, S>;
+}

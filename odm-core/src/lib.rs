@@ -1,0 +1,24 @@
+//! The runtime of odm: typed BSON values, the document traits, typed field
+//! paths and builders, the backend trait, the in-memory engine and (feature
+//! `mongodb`) the official driver's backend.
+//!
+//! Applications use the `odm` facade crate, which re-exports this crate and
+//! the derives.
+
+pub mod backend;
+pub mod document;
+pub mod error;
+pub mod field;
+pub mod value;
+
+pub use backend::Backend;
+pub use document::{Document, Embedded};
+pub use error::{Error, Result};
+pub use field::{Field, Path};
+
+/// The `bson` crate odm is built on (`odm::bson::doc!`, `odm::bson::oid::ObjectId`).
+pub use bson;
+/// The `chrono` crate whose date types odm stores as BSON dates.
+pub use chrono;
+/// The `validator` crate behind `#[odm(validate)]`.
+pub use validator;

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod document;
 pub mod error;
 pub mod field;
+pub mod query;
 pub mod value;
 
 pub use backend::Backend;
@@ -20,5 +21,6 @@ pub use field::{Field, Path};
 pub use bson;
 /// The `chrono` crate whose date types odm stores as BSON dates.
 pub use chrono;
+pub use query::{Filter, Projection, Sort, Update};
 /// The `validator` crate behind `#[odm(validate)]`.
 pub use validator;

@@ -51,17 +51,14 @@ pub trait Document: Sized + Send + Sync + 'static {
 
 /// A struct stored inside a document (or a unit-only enum stored as a string).
 /// Implemented by `#[derive(Embedded)]`, which also implements
-/// [`IntoBson`](crate::value::IntoBson) and [`FromBson`](crate::value::FromBson).
+/// [`IntoBson`](crate::value::IntoBson), [`FromBson`](crate::value::FromBson)
+/// and [`PathType`](crate::field::PathType) (the struct of its typed paths).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an embedded odm type",
     label = "not a `#[derive(odm::Embedded)]` type",
     note = "add `#[derive(odm::Embedded)]` to it"
 )]
-pub trait Embedded: Sized + 'static {
-    /// The typed field paths of this struct inside a model `R`, behind a path
-    /// prefix. `S` is the Rust type at the prefix (`Address`, `Option<Address>`).
-    type Fields<R: 'static, S: 'static>;
-
-    /// The field paths under `prefix` (`"address"`, `"items.$"`, or `""`).
-    fn fields_at<R: 'static, S: 'static>(prefix: crate::field::Path) -> Self::Fields<R, S>;
+pub trait Embedded:
+    crate::value::IntoBson + crate::value::FromBson + crate::field::PathType + Sized + 'static
+{
 }

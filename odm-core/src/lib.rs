@@ -15,7 +15,7 @@ pub mod value;
 pub use backend::Backend;
 pub use document::{Document, Embedded};
 pub use error::{Error, Result};
-pub use field::{Field, Path};
+pub use field::{Field, Path, PathType};
 
 /// The `bson` crate odm is built on (`odm::bson::doc!`, `odm::bson::oid::ObjectId`).
 pub use bson;

@@ -76,7 +76,7 @@ pub struct Everything {
     stamps: Vec<DateTime<Utc>>,
     counts: HashMap<String, i32>,
     labels: BTreeMap<String, String>,
-    boxed: Box<String>,
+    boxed: Box<i64>,
     any: bson::Bson,
     raw_doc: bson::Document,
     address: Address,
@@ -131,7 +131,7 @@ fn everything() -> Everything {
         ],
         counts: HashMap::from([("a".to_string(), 1), ("b".to_string(), -2)]),
         labels: BTreeMap::from([("k".to_string(), "v".to_string())]),
-        boxed: Box::new("in a box".into()),
+        boxed: Box::new(-5),
         any: bson::Bson::Array(vec![1.into(), "two".into()]),
         raw_doc: bson::doc! { "free": { "form": [1, 2] } },
         address: Address {

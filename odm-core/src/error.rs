@@ -21,7 +21,7 @@ pub enum Error {
         /// The index that refused it (`_id_` for the primary key).
         index: String,
         /// The offending key, as MongoDB prints it (`{ _id: 1 }`).
-        key: bson::Document,
+        key: Box<bson::Document>,
     },
 
     /// A document failed client-side (`validator`) or server-side (`$jsonSchema`)

@@ -6,6 +6,8 @@
 //! the derives.
 
 pub mod backend;
+pub mod collection;
+pub mod database;
 pub mod document;
 pub mod error;
 pub mod field;
@@ -13,6 +15,8 @@ pub mod query;
 pub mod value;
 
 pub use backend::Backend;
+pub use collection::Collection;
+pub use database::Database;
 pub use document::{Document, Embedded};
 pub use error::{Error, Result};
 pub use field::{Field, Path, PathType};

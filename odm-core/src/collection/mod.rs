@@ -13,6 +13,7 @@
 //! users.delete_many(filter).await?;
 //! ```
 
+mod bulk;
 mod codec;
 mod cursor;
 mod read;
@@ -25,6 +26,7 @@ use crate::backend::Namespace;
 use crate::database::Database;
 use crate::document::Document;
 
+pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
 pub use read::{Count, Distinct, Find, FindAll, FindOne};
 pub use write::{
@@ -32,7 +34,7 @@ pub use write::{
     InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne,
 };
 
-pub use crate::backend::{DeleteResult, UpdateResult};
+pub use crate::backend::{BulkWriteResult, DeleteResult, UpdateResult};
 
 /// The documents of model `M` in one collection of a [`Database`].
 pub struct Collection<M> {

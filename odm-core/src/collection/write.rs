@@ -104,7 +104,7 @@ impl<M: Document> Collection<M> {
 }
 
 /// Give `model` an id if it has none, or explain why it cannot have one.
-fn ensure_id<M: Document>(coll: &Collection<M>, model: &mut M) -> Result<()> {
+pub(super) fn ensure_id<M: Document>(coll: &Collection<M>, model: &mut M) -> Result<()> {
     if model.id().is_none() {
         let id = M::Id::generate().ok_or_else(|| Error::Encode {
             collection: coll.ns.coll.to_string(),

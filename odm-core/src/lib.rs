@@ -12,6 +12,7 @@ pub mod document;
 pub mod error;
 pub mod field;
 pub mod query;
+pub mod relation;
 pub mod value;
 
 pub use backend::Backend;
@@ -26,5 +27,6 @@ pub use bson;
 /// The `chrono` crate whose date types odm stores as BSON dates.
 pub use chrono;
 pub use query::{Filter, Projection, Sort, Update};
+pub use relation::Ref;
 /// The `validator` crate behind `#[odm(validate)]`.
 pub use validator;

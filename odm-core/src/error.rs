@@ -122,12 +122,8 @@ impl Error {
         }
     }
 
-    /// `Unsupported` for a backend that cannot do `what`.
-    pub fn unsupported_by(backend: &'static str, what: impl Into<String>) -> Self {
-        Self::unsupported(backend, what)
-    }
-
-    pub(crate) fn unsupported(backend: &'static str, what: impl Into<String>) -> Self {
+    /// `Unsupported`: the backend cannot do `what`.
+    pub fn unsupported(backend: &'static str, what: impl Into<String>) -> Self {
         Error::Unsupported {
             backend,
             what: what.into(),

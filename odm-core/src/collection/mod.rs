@@ -28,6 +28,8 @@ use crate::document::Document;
 
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
+
+pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindOne};
 pub use write::{
     DeleteMany, DeleteOne, FindOneAndDelete, FindOneAndReplace, FindOneAndUpdate, InsertMany,

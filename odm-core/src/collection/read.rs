@@ -2,7 +2,11 @@
 
 use std::future::IntoFuture;
 
-use crate::backend::{BoxFuture, CountOptions, DistinctOptions, FindOptions};
+use bson::RawDocumentBuf;
+use futures::TryStreamExt;
+
+use crate::backend::{BoxFuture, CountOptions, DistinctOptions, FindOptions, Namespace};
+use crate::database::Database;
 use crate::document::Document;
 use crate::error::Result;
 use crate::field::Field;
@@ -124,6 +128,19 @@ impl<'a, M: Document> Find<'a, M> {
     pub fn projection(mut self, projection: Projection<M>) -> Self {
         self.options.projection = Some(projection.into_document());
         self
+    }
+
+    /// Run the query and collect the raw results (population decodes them later).
+    pub(crate) async fn into_raw(self) -> Result<(Database, Namespace, Vec<RawDocumentBuf>)> {
+        let db = self.coll.db.clone();
+        let ns = self.coll.ns.clone();
+        let raws = db
+            .backend()
+            .find(ns.clone(), self.filter.into_document(), self.options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok((db, ns, raws))
     }
 
     /// Read every result into a `Vec`.

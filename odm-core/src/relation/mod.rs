@@ -111,8 +111,13 @@ impl<T: Document> IntoBson for Ref<T> {
 impl<T: Document> FromBson for Ref<T> {
     const EXPECTED: &'static str = <T::Id as FromBson>::EXPECTED;
 
+    /// Decoding inside a population picks up the loaded model.
     fn from_raw(value: RawBsonRef<'_>) -> std::result::Result<Self, DecodeError> {
-        T::Id::from_raw(value).map(Self::new)
+        let id = T::Id::from_raw(value)?;
+        Ok(Ref {
+            id,
+            loaded: Self::populated(value),
+        })
     }
 }
 
@@ -120,5 +125,16 @@ impl<T: Document> PathType for Ref<T> {
     type Path<R: 'static, S: 'static> = Field<R, S>;
     fn path_at<R: 'static, S: 'static>(path: Path) -> Field<R, S> {
         Field::new(path)
+    }
+}
+
+mod populate;
+
+pub use populate::{FindPopulated, RefField};
+
+impl<T: Document> Ref<T> {
+    /// The model population left for this id, if a population is decoding.
+    fn populated(id: RawBsonRef<'_>) -> Option<Arc<T>> {
+        populate::lookup::<T>(id)
     }
 }

@@ -124,6 +124,14 @@ fn collect(value: RawBsonRef<'_>, rest: Option<&str>, out: &mut Vec<RawBson>) {
     }
 }
 
+/// The models loaded for one relation path, keyed by id, and how many ids
+/// found no document.
+struct LoadedTable {
+    ty: TypeId,
+    table: Box<dyn Any + Send>,
+    missing: usize,
+}
+
 /// One relation path to populate, and the paths to populate under it.
 trait Populator: Send + Sync {
     fn path(&self) -> &str;
@@ -133,7 +141,7 @@ trait Populator: Send + Sync {
         &'a self,
         db: &'a Database,
         ids: Vec<RawBson>,
-    ) -> BoxFuture<'a, Result<(TypeId, Box<dyn Any + Send>, usize)>>;
+    ) -> BoxFuture<'a, Result<LoadedTable>>;
 }
 
 struct RefPopulator<T> {
@@ -151,7 +159,7 @@ impl<T: Document> Populator for RefPopulator<T> {
         &'a self,
         db: &'a Database,
         ids: Vec<RawBson>,
-    ) -> BoxFuture<'a, Result<(TypeId, Box<dyn Any + Send>, usize)>> {
+    ) -> BoxFuture<'a, Result<LoadedTable>> {
         Box::pin(async move {
             let mut unique: HashMap<(u8, Vec<u8>), Bson> = HashMap::new();
             for id in &ids {
@@ -201,7 +209,7 @@ async fn load_nested(
         for d in docs {
             values_at(d, p.path(), &mut ids);
         }
-        let (ty, table, missing) = p.load(db, ids).await?;
+        let LoadedTable { ty, table, missing } = p.load(db, ids).await?;
         if missing > 0 {
             tracing::warn!(
                 path = p.path(),

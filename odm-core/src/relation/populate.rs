@@ -188,11 +188,11 @@ impl<T: Document> Populator for RefPopulator<T> {
                 }
             }
             let missing = wanted.len().saturating_sub(map.len());
-            Ok((
-                TypeId::of::<T>(),
-                Box::new(map) as Box<dyn Any + Send>,
+            Ok(LoadedTable {
+                ty: TypeId::of::<T>(),
+                table: Box::new(map),
                 missing,
-            ))
+            })
         })
     }
 }

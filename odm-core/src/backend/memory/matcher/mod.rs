@@ -73,6 +73,14 @@ impl Leaf {
         }
         let mut hit = None;
         let matched = self.path.walk(doc, self.pred.leaf_arrays(), &mut |v, i| {
+            if let (Pred::ElemMatchValue(_) | Pred::ElemMatchDoc(_), Some(RawBsonRef::Array(a))) =
+                (&self.pred, v)
+            {
+                // `$` refers to the element `$elemMatch` picked.
+                let p = self.pred.elem_match_position(a);
+                hit = i.or(p);
+                return p.is_some();
+            }
             if self.pred.test(v) {
                 hit = i;
                 true

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use bson::raw::RawBsonRef;
+use bson::raw::{RawArray, RawBsonRef};
 use bson::spec::ElementType;
 use bson::RawBson;
 
@@ -62,6 +62,20 @@ impl Pred {
         }
     }
 
+    /// For `$elemMatch`: the index of the first element that matches, which
+    /// is also what the positional `$` operator refers to.
+    pub(crate) fn elem_match_position(&self, a: &RawArray) -> Option<usize> {
+        let mut elems = a.into_iter().flatten();
+        match self {
+            Pred::ElemMatchValue(node) => elems.position(|e| node.eval_value(e).unwrap_or(false)),
+            Pred::ElemMatchDoc(node) => elems.position(|e| match e {
+                RawBsonRef::Document(d) => node.eval_doc(d).unwrap_or(false),
+                _ => false,
+            }),
+            _ => None,
+        }
+    }
+
     /// Test one value. Errors cannot happen here: `$expr` is not allowed
     /// inside `$elemMatch`, so nested nodes are evaluated infallibly.
     pub(crate) fn test(&self, v: Option<RawBsonRef<'_>>) -> bool {
@@ -81,18 +95,8 @@ impl Pred {
                 }
                 _ => false,
             },
-            Pred::ElemMatchValue(node) => match v {
-                Some(RawBsonRef::Array(a)) => a
-                    .into_iter()
-                    .flatten()
-                    .any(|e| node.eval_value(e).unwrap_or(false)),
-                _ => false,
-            },
-            Pred::ElemMatchDoc(node) => match v {
-                Some(RawBsonRef::Array(a)) => a.into_iter().flatten().any(|e| match e {
-                    RawBsonRef::Document(d) => node.eval_doc(d).unwrap_or(false),
-                    _ => false,
-                }),
+            Pred::ElemMatchValue(_) | Pred::ElemMatchDoc(_) => match v {
+                Some(RawBsonRef::Array(a)) => self.elem_match_position(a).is_some(),
                 _ => false,
             },
         }

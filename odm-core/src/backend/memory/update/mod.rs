@@ -1,12 +1,37 @@
 //! The update applier: an update document (or pipeline) compiled once and
 //! applied to documents with MongoDB's semantics and errors.
 //!
-//! STUB: the interface is fixed; the implementation lands with the query issue.
+//! Compiling parses every operator and path, rejects overlapping paths and
+//! checks `arrayFilters`; applying walks the document in MongoDB's order
+//! (paths sorted field by field, numeric names by value) on a copy, so a
+//! failing update leaves the document as it was.
 
-use bson::Document;
+mod arrays;
+mod bit;
+mod compile;
+mod fields;
+mod filters;
+mod path;
+mod pipeline;
+mod upsert;
 
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Ordering;
+
+use bson::{Bson, Document};
+
+use self::compile::{Kind, Op};
+use self::filters::ArrayFilters;
+use self::path::{walk, Part, Walk};
+use self::pipeline::Pipeline;
+use crate::backend::memory::compare::compare_bson;
 use crate::backend::UpdateModification;
 use crate::error::CommandError;
+use crate::value::display_bson;
+
+pub use self::upsert::upsert_seed;
 
 /// What the applier needs to know about the document being updated.
 #[derive(Debug, Clone, Default)]
@@ -19,10 +44,21 @@ pub struct ApplyContext {
     pub now: Option<bson::DateTime>,
 }
 
+#[derive(Debug, Clone)]
+enum Plan {
+    Operators {
+        /// In application order.
+        ops: Vec<Op>,
+        filters: ArrayFilters,
+        positional: bool,
+    },
+    Pipeline(Pipeline),
+}
+
 /// A compiled update.
 #[derive(Debug, Clone)]
 pub struct UpdatePlan {
-    _update: UpdateModification,
+    plan: Plan,
 }
 
 impl UpdatePlan {
@@ -30,26 +66,163 @@ impl UpdatePlan {
     /// An update document without operators, or with conflicting paths, is an error.
     pub fn compile(
         update: &UpdateModification,
-        _array_filters: Option<&[Document]>,
-        _let_vars: Option<&Document>,
+        array_filters: Option<&[Document]>,
+        let_vars: Option<&Document>,
     ) -> Result<Self, CommandError> {
-        Ok(UpdatePlan {
-            _update: update.clone(),
-        })
+        let plan = match update {
+            UpdateModification::Document(d) => compile_operators(d, array_filters, let_vars)?,
+            UpdateModification::Pipeline(stages) => {
+                if array_filters.is_some_and(|f| !f.is_empty()) {
+                    return Err(CommandError::new(
+                        72,
+                        "InvalidOptions",
+                        "arrayFilters may not be specified for pipeline-style updates",
+                    ));
+                }
+                Plan::Pipeline(Pipeline::compile(stages, let_vars)?)
+            }
+        };
+        Ok(UpdatePlan { plan })
+    }
+
+    /// Whether the update uses the positional `$` operator, so the caller
+    /// must find the matched array index (`Matcher::matches_positional`).
+    pub fn needs_positional(&self) -> bool {
+        matches!(
+            self.plan,
+            Plan::Operators {
+                positional: true,
+                ..
+            }
+        )
     }
 
     /// Apply to `doc` in place; `Ok(true)` if it changed. On error `doc` is unchanged.
-    pub fn apply(&self, _doc: &mut Document, _ctx: &ApplyContext) -> Result<bool, CommandError> {
-        Err(CommandError::new(
-            238,
-            "NotImplemented",
-            "updates not implemented yet",
-        ))
+    pub fn apply(&self, doc: &mut Document, ctx: &ApplyContext) -> Result<bool, CommandError> {
+        let new = match &self.plan {
+            Plan::Operators {
+                ops,
+                filters,
+                positional,
+            } => {
+                if *positional && ctx.positional.is_none() {
+                    return Err(path::no_positional_match());
+                }
+                match apply_operators(ops, filters, doc, ctx)? {
+                    Some(new) => new,
+                    None => return Ok(false),
+                }
+            }
+            Plan::Pipeline(p) => {
+                let mut new = p.run(doc)?;
+                if let (Some(id), false) = (doc.get("_id"), new.contains_key("_id")) {
+                    // A pipeline that drops `_id` keeps the original, as a replacement does.
+                    let mut with_id = Document::new();
+                    with_id.insert("_id", id.clone());
+                    with_id.extend(new);
+                    new = with_id;
+                }
+                if fields::identical_docs(doc, &new) {
+                    return Ok(false);
+                }
+                new
+            }
+        };
+        check_id(doc.get("_id"), new.get("_id"))?;
+        *doc = new;
+        Ok(true)
     }
 }
 
-/// The document an upsert starts from: the equality parts of `filter`
-/// (`{a: 1, "b.c": 2, $and: [{d: 3}]}` → `{a: 1, b: {c: 2}, d: 3}`).
-pub fn upsert_seed(_filter: &Document) -> Result<Document, CommandError> {
-    Ok(Document::new())
+fn compile_operators(
+    d: &Document,
+    array_filters: Option<&[Document]>,
+    let_vars: Option<&Document>,
+) -> Result<Plan, CommandError> {
+    if !d.keys().any(|k| k.starts_with('$')) {
+        return Err(CommandError::failed_to_parse(
+            "Update document requires atomic operators",
+        ));
+    }
+    if let Some(k) = d.keys().find(|k| !k.starts_with('$')) {
+        return Err(CommandError::failed_to_parse(format!(
+            "Unknown modifier: {k}. Expected a valid update modifier or pipeline-style update \
+             specified as an array"
+        )));
+    }
+    let mut ops = compile::parse(d)?;
+    compile::check_conflicts(&ops)?;
+    let filters = ArrayFilters::compile(array_filters, let_vars)?;
+    for op in &ops {
+        if let Some(id) = op.path.identifiers().find(|id| !filters.has(id)) {
+            return Err(CommandError::bad_value(format!(
+                "No array filter found for identifier '{id}' in path '{}'",
+                op.path.text
+            )));
+        }
+    }
+    if let Some(unused) = filters
+        .identifiers()
+        .find(|id| !ops.iter().any(|op| op.path.identifiers().any(|u| u == *id)))
+    {
+        return Err(CommandError::failed_to_parse(format!(
+            "The array filter for identifier '{unused}' was not used in the update {}",
+            display_bson(&Bson::Document(d.clone()))
+        )));
+    }
+    let positional = ops
+        .iter()
+        .any(|op| op.path.parts.contains(&Part::Positional));
+    ops.sort_by(|a, b| compile::order_path(a).apply_order(compile::order_path(b)));
+    Ok(Plan::Operators {
+        ops,
+        filters,
+        positional,
+    })
+}
+
+/// The updated copy of `doc`, or `None` when no modifier changed anything.
+fn apply_operators(
+    ops: &[Op],
+    filters: &ArrayFilters,
+    doc: &Document,
+    ctx: &ApplyContext,
+) -> Result<Option<Document>, CommandError> {
+    let w = Walk {
+        ctx,
+        filters,
+        id: doc.get("_id"),
+    };
+    let mut root = Bson::Document(doc.clone());
+    let mut changed = false;
+    for op in ops {
+        changed |= match &op.kind {
+            Kind::SetOnInsert(_) if !ctx.is_insert => false,
+            Kind::Rename(to) => fields::rename(&mut root, &op.path, to, &w)?,
+            _ => walk(&mut root, op, 0, &w)?,
+        };
+    }
+    match root {
+        Bson::Document(new) if changed => Ok(Some(new)),
+        _ => Ok(None),
+    }
+}
+
+/// `_id` may be set to an equal value but never changed or removed.
+fn check_id(before: Option<&Bson>, after: Option<&Bson>) -> Result<(), CommandError> {
+    let same = match (before, after) {
+        (None, _) => true,
+        (Some(b), Some(a)) => {
+            compare_bson(b, a) == Ordering::Equal && b.element_type() == a.element_type()
+        }
+        (Some(_), None) => false,
+    };
+    if same {
+        return Ok(());
+    }
+    Err(CommandError::new(
+        66,
+        "ImmutableField",
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+    ))
 }

@@ -1,0 +1,1 @@
+//! Tests of whole updates: parsing, application order, errors and no-ops.

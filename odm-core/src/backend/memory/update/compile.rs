@@ -45,8 +45,11 @@ impl Op {
         let field = self.field_name();
         match &self.kind {
             Kind::Set(v) | Kind::SetOnInsert(v) => Ok(fields::set(value, v)),
-            // `walk` removes an unset field from its parent; `$rename` does not walk.
-            Kind::Unset | Kind::Rename(_) => Ok(false),
+            // `walk` removes an unset field from its parent; reached here, the
+            // value is an array element (`a.$[]`), which MongoDB nulls.
+            Kind::Unset => Ok(!matches!(std::mem::replace(value, Bson::Null), Bson::Null)),
+            // `$rename` does not walk: see `fields::rename`.
+            Kind::Rename(_) => Ok(false),
             Kind::Arith(a, v) => fields::arith(*a, value, v, field, w),
             Kind::Min(v) => Ok(fields::min_max(value, v, std::cmp::Ordering::Less)),
             Kind::Max(v) => Ok(fields::min_max(value, v, std::cmp::Ordering::Greater)),

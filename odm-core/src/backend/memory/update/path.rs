@@ -72,10 +72,10 @@ impl UpdatePath {
             let part = match raw {
                 "$" => Part::Positional,
                 "$[]" => Part::All,
-                _ if raw.starts_with("$[") && raw.ends_with(']') => {
-                    Part::Filtered(raw[2..raw.len() - 1].to_string())
-                }
-                _ => Part::Field(raw.to_string()),
+                _ => match raw.strip_prefix("$[").and_then(|r| r.strip_suffix(']')) {
+                    Some(id) => Part::Filtered(id.to_string()),
+                    None => Part::Field(raw.to_string()),
+                },
             };
             parts.push(part);
         }
@@ -149,6 +149,9 @@ pub(super) fn parse_index(s: &str) -> Option<usize> {
     }
     s.parse().ok()
 }
+
+/// How many nulls MongoDB pads an array with, at most, to set an index past its end.
+const MAX_PADDING: usize = 1_500_000;
 
 /// What a walk needs besides the path: the context, the array filters and,
 /// for messages, the `_id` of the document.
@@ -226,6 +229,9 @@ pub(super) fn walk(node: &mut Bson, op: &Op, i: usize, w: &Walk<'_>) -> Result<b
                 return walk(child, op, i + 1, w);
             }
             match created(op, i, w)? {
+                Some(_) if index - items.len() > MAX_PADDING => Err(CommandError::bad_value(
+                    format!("can't backfill array to larger than {MAX_PADDING} elements"),
+                )),
                 Some(value) => {
                     items.resize(index, Bson::Null);
                     items.push(value);

@@ -410,3 +410,25 @@ fn pipeline_unset_keeps_id() {
     .unwrap_err();
     assert_eq!(err.code, 72);
 }
+
+#[test]
+fn padding_is_bounded() {
+    let err = fails(doc! {"_id": 1, "a": [1]}, doc! {"$set": {"a.2000000": 1}});
+    assert_eq!(err.code, 2);
+    assert!(!run(doc! {"_id": 1, "a": [1]}, doc! {"$unset": {"a.2000000": 1}}).0);
+    let (_, d) = run(doc! {"_id": 1, "a": []}, doc! {"$inc": {"a.1": 2}});
+    assert_eq!(d, doc! {"_id": 1, "a": [Bson::Null, 2]});
+}
+
+#[test]
+fn unset_through_all_positional_nulls_elements() {
+    let (changed, d) = run(
+        doc! {"_id": 1, "a": [1, {"b": 1, "c": 2}], "n": [3, 4]},
+        doc! {"$unset": {"a.$[].b": "", "n.$[]": ""}},
+    );
+    assert!(changed);
+    assert_eq!(
+        d,
+        doc! {"_id": 1, "a": [1, {"c": 2}], "n": [Bson::Null, Bson::Null]}
+    );
+}

@@ -193,15 +193,18 @@ impl Push {
                 w.id_text()
             )));
         };
-        if self.each.is_empty() && self.sort.is_none() && self.slice.is_none() {
-            return Ok(false);
+        if self.sort.is_none() && self.slice.is_none() {
+            // Appending or inserting changes the array exactly when there is something to add.
+            self.modify(items);
+            return Ok(!self.each.is_empty());
         }
         let before = items.clone();
         self.modify(items);
-        Ok(!super::fields::identical(
-            &Bson::Array(before),
-            &Bson::Array(items.clone()),
-        ))
+        Ok(before.len() != items.len()
+            || before
+                .iter()
+                .zip(items.iter())
+                .any(|(a, b)| !super::fields::identical(a, b)))
     }
 
     /// The array a missing field becomes.

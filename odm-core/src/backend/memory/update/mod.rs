@@ -51,6 +51,8 @@ enum Plan {
         ops: Vec<Op>,
         filters: ArrayFilters,
         positional: bool,
+        /// The distinct top-level fields the modifiers start from.
+        touched: Vec<String>,
     },
     Pipeline(Pipeline),
 }
@@ -104,14 +106,12 @@ impl UpdatePlan {
                 ops,
                 filters,
                 positional,
+                touched,
             } => {
                 if *positional && ctx.positional.is_none() {
                     return Err(path::no_positional_match());
                 }
-                match apply_operators(ops, filters, doc, ctx)? {
-                    Some(new) => new,
-                    None => return Ok(false),
-                }
+                return apply_operators(ops, filters, touched, doc, ctx);
             }
             Plan::Pipeline(p) => {
                 let mut new = p.run(doc)?;
@@ -174,37 +174,114 @@ fn compile_operators(
         .iter()
         .any(|op| op.path.parts.contains(&Part::Positional));
     ops.sort_by(|a, b| compile::order_path(a).apply_order(compile::order_path(b)));
+    let mut touched: Vec<String> = Vec::new();
+    for op in &ops {
+        let mut heads = vec![&op.path];
+        if let Kind::Rename(to) = &op.kind {
+            heads.push(to);
+        }
+        for path in heads {
+            if let Some(Part::Field(head)) = path.parts.first() {
+                if !touched.contains(head) {
+                    touched.push(head.clone());
+                }
+            }
+        }
+    }
     Ok(Plan::Operators {
         ops,
         filters,
         positional,
+        touched,
     })
 }
 
-/// The updated copy of `doc`, or `None` when no modifier changed anything.
+/// Apply the modifiers to `doc` in place; on error, put back the top-level
+/// fields they touched, as they were and where they were.
+///
+/// Only those fields are copied beforehand: a modifier never reaches outside
+/// the top-level field its path starts with.
 fn apply_operators(
     ops: &[Op],
     filters: &ArrayFilters,
-    doc: &Document,
+    touched: &[String],
+    doc: &mut Document,
     ctx: &ApplyContext,
-) -> Result<Option<Document>, CommandError> {
+) -> Result<bool, CommandError> {
+    let id = doc.get("_id").cloned();
+    let len = doc.len();
+    let backup: Vec<(Option<usize>, &str, Option<Bson>)> = touched
+        .iter()
+        .map(|name| {
+            let at = doc.keys().position(|k| k == name);
+            (at, name.as_str(), doc.get(name).cloned())
+        })
+        .collect();
     let w = Walk {
         ctx,
         filters,
-        id: doc.get("_id"),
+        id: id.as_ref(),
     };
-    let mut root = Bson::Document(doc.clone());
-    let mut changed = false;
+    let mut root = Bson::Document(std::mem::take(doc));
+    let mut result = Ok(false);
     for op in ops {
-        changed |= match &op.kind {
-            Kind::SetOnInsert(_) if !ctx.is_insert => false,
-            Kind::Rename(to) => fields::rename(&mut root, &op.path, to, &w)?,
-            _ => walk(&mut root, op, 0, &w)?,
+        let step = match &op.kind {
+            Kind::SetOnInsert(_) if !ctx.is_insert => Ok(false),
+            Kind::Rename(to) => fields::rename(&mut root, &op.path, to, &w),
+            _ => walk(&mut root, op, 0, &w),
         };
+        match step {
+            Ok(changed) => result = result.map(|c| c | changed),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
     }
-    match root {
-        Bson::Document(new) if changed => Ok(Some(new)),
-        _ => Ok(None),
+    let Bson::Document(new) = root else {
+        // The root stays a document: modifiers only replace values below it.
+        return Err(CommandError::new(
+            1,
+            "InternalError",
+            "update replaced the document root",
+        ));
+    };
+    *doc = new;
+    let result = result.and_then(|changed| {
+        check_id(id.as_ref(), doc.get("_id"))?;
+        Ok(changed)
+    });
+    if result.is_err() {
+        restore(doc, len, backup);
+    }
+    result
+}
+
+/// Undo [`apply_operators`]: drop the touched fields and put the saved ones
+/// back at their original positions among the untouched ones.
+fn restore(doc: &mut Document, len: usize, backup: Vec<(Option<usize>, &str, Option<Bson>)>) {
+    let mut current = std::mem::take(doc);
+    let mut saved: Vec<(usize, &str, Bson)> = Vec::with_capacity(backup.len());
+    for (at, name, value) in backup {
+        current.remove(name);
+        if let (Some(at), Some(value)) = (at, value) {
+            saved.push((at, name, value));
+        }
+    }
+    saved.sort_by_key(|(at, _, _)| *at);
+    let mut saved = saved.into_iter().peekable();
+    let mut untouched = current.into_iter();
+    for i in 0..len {
+        match saved.next_if(|(at, _, _)| *at == i) {
+            Some((_, name, value)) => {
+                doc.insert(name, value);
+            }
+            None => {
+                if let Some((k, v)) = untouched.next() {
+                    doc.insert(k, v);
+                }
+            }
+        }
     }
 }
 

@@ -432,3 +432,22 @@ fn unset_through_all_positional_nulls_elements() {
         doc! {"_id": 1, "a": [1, {"c": 2}], "n": [Bson::Null, Bson::Null]}
     );
 }
+
+#[test]
+fn a_failing_update_restores_every_touched_field_in_place() {
+    let start = doc! {"_id": 1, "a": 1, "b": {"c": 1}, "s": "x", "d": 4, "e": [1]};
+    let err = fails(
+        start.clone(),
+        doc! {
+            "$unset": {"a": ""}, "$set": {"b.c": 2, "z": 1},
+            "$rename": {"d": "y"}, "$inc": {"s": 1}, "$push": {"e": 2},
+        },
+    );
+    assert_eq!(err.code, 14);
+    // The _id check runs after every modifier has been applied.
+    let err = fails(
+        start,
+        doc! {"$set": {"_id": 2, "a": 5}, "$unset": {"b": ""}},
+    );
+    assert_eq!(err.code, 66);
+}

@@ -231,7 +231,7 @@ fn compile_regex(
     op: Op,
     pattern: &Bson,
     options: &Option<Bson>,
-) -> Result<regex::Regex, CommandError> {
+) -> Result<fancy_regex::Regex, CommandError> {
     let (pat, mut opts) = match pattern {
         Bson::String(p) => (p.clone(), String::new()),
         Bson::RegularExpression(r) => (r.pattern.to_string(), r.options.to_string()),
@@ -271,7 +271,7 @@ fn compile_regex(
             ))
         }
     }
-    let mut b = regex::RegexBuilder::new(&pat);
+    let mut b = fancy_regex::RegexBuilder::new(&pat);
     for c in opts.chars() {
         match c {
             'i' => b.case_insensitive(true),
@@ -290,6 +290,17 @@ fn compile_regex(
         .map_err(|e| err(51111, format!("{}: Invalid Regex: {e}", op.name())))
 }
 
+/// Matching itself can fail (a backtracking limit): MongoDB's 51156.
+fn regex_failed(op: Op, e: fancy_regex::Error) -> CommandError {
+    err(
+        51156,
+        format!(
+            "{}: error occurred while executing the regular expression: {e}",
+            op.name()
+        ),
+    )
+}
+
 fn regex_op(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError> {
     let input = vals.first().cloned().flatten();
     let pattern = vals.get(1).cloned().flatten();
@@ -306,9 +317,9 @@ fn regex_op(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError>
         pattern.as_ref().unwrap_or(&Bson::Null),
         &vals.get(2).cloned().flatten(),
     )?;
-    let text = match &input {
+    let text: &str = match &input {
         None | Some(Bson::Null | Bson::Undefined) => return Ok(Some(empty)),
-        Some(Bson::String(t)) => t,
+        Some(Bson::String(t)) => t.as_str(),
         Some(other) => {
             return Err(err(
                 51104,
@@ -320,7 +331,7 @@ fn regex_op(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError>
             ))
         }
     };
-    let describe = |c: regex::Captures<'_>| -> Bson {
+    let describe = |c: fancy_regex::Captures<'_, str>| -> Bson {
         let m = c.get(0).map_or("", |m| m.as_str());
         let start = c.get(0).map_or(0, |m| m.start());
         let idx = text.get(..start).map_or(0, |p| p.chars().count());
@@ -332,9 +343,18 @@ fn regex_op(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError>
         Bson::Document(bson::doc! {"match": m, "idx": len_bson(idx), "captures": captures})
     };
     Ok(Some(match op {
-        Op::RegexMatch => Bson::Boolean(re.is_match(text)),
-        Op::RegexFind => re.captures(text).map_or(Bson::Null, describe),
-        _ => Bson::Array(re.captures_iter(text).map(describe).collect()),
+        Op::RegexMatch => Bson::Boolean(re.is_match(text).map_err(|e| regex_failed(op, e))?),
+        Op::RegexFind => re
+            .captures(text)
+            .map_err(|e| regex_failed(op, e))?
+            .map_or(Bson::Null, describe),
+        _ => {
+            let mut all = Vec::new();
+            for c in re.captures_iter(text) {
+                all.push(describe(c.map_err(|e| regex_failed(op, e))?));
+            }
+            Bson::Array(all)
+        }
     }))
 }
 

@@ -96,6 +96,12 @@ impl<M, T> fmt::Debug for Field<M, T> {
 /// which dereferences to the `Field<R, S>` of the whole sub-document. `R` is
 /// the root model, `S` the Rust type at the path (so `Option<Address>` gives
 /// `AddressFields<User, Option<Address>>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no typed path in odm, so it cannot be a model field",
+    label = "not a storable field type",
+    note = "derive `odm::Embedded` for your own structs and unit-only enums",
+    note = "or store the field another way: `#[odm(serde)]` (through serde) or `#[odm(with = \"module\")]`"
+)]
 pub trait PathType {
     /// The path value for this type.
     type Path<R: 'static, S: 'static>: Send + Sync + 'static;

@@ -29,6 +29,8 @@
 
 mod containers;
 mod dates;
+#[doc(hidden)]
+pub mod derive_support;
 mod scalars;
 
 pub use dates::local_time;

@@ -47,6 +47,12 @@ pub fn expand(cont: &Container) -> TokenStream {
 
     let fields_struct = fields::document_struct(cont);
     let fields_value = fields::document_value(cont);
+    // Spanned at the struct's name: if a field type has no paths, the
+    // errors about `UserFields` point at the model, not at the derive.
+    let fields_body = quote_spanned! {ident.span()=>
+        static FIELDS: #std::sync::OnceLock<#fields_ident> = #std::sync::OnceLock::new();
+        FIELDS.get_or_init(|| #fields_value)
+    };
     let encode = value::encode(cont);
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
@@ -75,8 +81,7 @@ pub fn expand(cont: &Container) -> TokenStream {
                 type Fields = #fields_ident;
 
                 fn fields() -> &'static #fields_ident {
-                    static FIELDS: #std::sync::OnceLock<#fields_ident> = #std::sync::OnceLock::new();
-                    FIELDS.get_or_init(|| #fields_value)
+                    #fields_body
                 }
 
                 fn id(&self) -> #std::option::Option<&#id_ty> {

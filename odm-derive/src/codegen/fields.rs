@@ -76,7 +76,7 @@ pub fn document_value(cont: &Container) -> TokenStream {
         let value = path_value(f, &root, quote!(#core::field::Path::from_static(#key)));
         quote!(#name: #value)
     });
-    quote!(#fields_ident { #(#members,)* })
+    quote_spanned!(ident.span()=> #fields_ident { #(#members,)* })
 }
 
 /// `pub struct AddressFields<R, S> { .. }` for an embedded struct, with its

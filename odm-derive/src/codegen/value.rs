@@ -36,11 +36,11 @@ pub fn encode(cont: &Container) -> TokenStream {
                 optional: Some(inner),
             } => quote_spanned! {ty.span()=>
                 if let #std::option::Option::Some(__id) = &self.#ident {
-                    #core::value::append::<#inner>(&mut __doc, #cstr, __id)?;
+                    (&#core::value::derive_support::Encode::<#inner>(__id)).encode_field(&mut __doc, #cstr)?;
                 }
             },
             FieldKind::Id { optional: None } | FieldKind::Plain => quote_spanned! {ty.span()=>
-                #core::value::append::<#ty>(&mut __doc, #cstr, &self.#ident)?;
+                (&#core::value::derive_support::Encode::<#ty>(&self.#ident)).encode_field(&mut __doc, #cstr)?;
             },
             FieldKind::With(module) => quote_spanned! {module.span()=>
                 let __raw = #module::to_raw(&self.#ident).map_err(|e| e.at(#key))?;
@@ -63,7 +63,11 @@ pub fn encode(cont: &Container) -> TokenStream {
             None => quote!({ #append }),
         }
     });
-    quote!(#(#stmts)*)
+    quote! {
+        #[allow(unused_imports)]
+        use #core::value::derive_support::{EncodeField as _, EncodeFieldFallback as _};
+        #(#stmts)*
+    }
 }
 
 fn slot(index: usize) -> Ident {
@@ -137,6 +141,8 @@ pub fn decode(cont: &Container) -> TokenStream {
     });
 
     quote! {
+        #[allow(unused_imports)]
+        use #core::value::derive_support::{DecodeField as _, DecodeFieldFallback as _};
         #(#slots)*
         for __element in __doc {
             let (__key, __value) = __element.map_err(#core::error::DecodeError::from)?;
@@ -161,7 +167,7 @@ fn decode_value(f: &Field, key: &syn::LitStr) -> TokenStream {
     let ty = f.ty;
     match &f.kind {
         FieldKind::Id { .. } | FieldKind::Plain => quote_spanned! {ty.span()=>
-            #core::value::decode_at::<#ty>(#key, __value)?
+            (&#core::value::derive_support::Decode::<#ty>::new()).decode_field(#key, __value)?
         },
         FieldKind::With(module) => quote_spanned! {module.span()=>
             #module::from_raw(__value).map_err(|e| e.at(#key))?
@@ -188,7 +194,7 @@ fn missing_value(f: &Field) -> TokenStream {
     }
     match &f.kind {
         FieldKind::Id { .. } | FieldKind::Plain | FieldKind::Skipped => quote_spanned! {ty.span()=>
-            #core::value::missing::<#ty>(#key)?
+            (&#core::value::derive_support::Decode::<#ty>::new()).missing_field(#key)?
         },
         FieldKind::With(_) => quote! {
             return #std::result::Result::Err(#core::error::DecodeError::missing("a value").at(#key))

@@ -387,3 +387,49 @@ fn hot_path_filter_on_a_ten_field_document() {
     assert!(!m.matches(&person(29, "Paris")).unwrap());
     assert!(!m.matches(&person(36, "Lyon")).unwrap());
 }
+
+#[test]
+fn json_schema_combines_with_other_conditions() {
+    let d = vec![
+        rawdoc! {"n": 1, "name": "Ada"},
+        rawdoc! {"n": 2, "name": 5},
+        rawdoc! {"n": 3},
+    ];
+    let schema = doc! {"required": ["name"], "properties": {"name": {"bsonType": "string"}}};
+    assert_eq!(hits(doc! {"$jsonSchema": schema.clone()}, &d), vec![1]);
+    assert_eq!(
+        hits(
+            doc! {"$nor": [{"$jsonSchema": schema}], "n": {"$gt": 2}},
+            &d
+        ),
+        vec![3]
+    );
+    assert_eq!(error(doc! {"$jsonSchema": 1}).0, 14);
+    assert_eq!(error(doc! {"a": {"$elemMatch": {"$jsonSchema": {}}}}).0, 2);
+}
+
+#[test]
+fn expr_results_use_aggregation_truthiness() {
+    for falsy in [
+        Bson::Boolean(false),
+        Bson::Null,
+        Bson::Int32(0),
+        Bson::Double(0.0),
+        Bson::Int64(0),
+    ] {
+        assert!(!truthy(&falsy), "{falsy:?}");
+    }
+    for t in [
+        Bson::Boolean(true),
+        Bson::String(String::new()),
+        Bson::Array(vec![]),
+        Bson::Int32(-1),
+    ] {
+        assert!(truthy(&t), "{t:?}");
+    }
+    assert!(Matcher::compile(&doc! {"$expr": {"$gt": ["$a", "$b"]}}).is_ok());
+    assert_eq!(
+        error(doc! {"a": {"$elemMatch": {"b": 1, "$expr": true}}}).0,
+        2
+    );
+}

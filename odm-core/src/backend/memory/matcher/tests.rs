@@ -433,3 +433,61 @@ fn expr_results_use_aggregation_truthiness() {
         2
     );
 }
+
+#[test]
+fn long_in_lists_of_mixed_types() {
+    let values: Vec<Bson> = (0..200)
+        .map(|i| match i % 4 {
+            0 => Bson::Int32(i),
+            1 => Bson::Double(f64::from(i) + 0.5),
+            2 => Bson::String(format!("s{i}")),
+            _ => Bson::Int64(i64::from(i) * 1000),
+        })
+        .collect();
+    let m = Matcher::compile(&doc! {"v": {"$in": values}}).unwrap();
+    let yes = |v: Bson| {
+        m.matches(&RawDocumentBuf::try_from(&doc! {"v": v}).unwrap())
+            .unwrap()
+    };
+    assert!(yes(Bson::Double(8.0)));
+    assert!(!yes(Bson::Int64(9)));
+    assert!(yes(Bson::Double(9.5)));
+    assert!(yes(Bson::String("s10".into())));
+    assert!(!yes(Bson::String("s11".into())));
+    assert!(yes(Bson::Int32(3000)));
+    assert!(yes(Bson::Array(vec![Bson::Int32(1), Bson::Int32(196)])));
+    assert!(!yes(Bson::Null));
+}
+
+#[test]
+fn matcher_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Matcher>();
+    assert_send_sync::<crate::backend::memory::sort::SortSpec>();
+    assert_send_sync::<crate::backend::memory::projection::Projection>();
+}
+
+#[test]
+fn expr_compares_fields_and_sees_let_variables() {
+    let d = vec![
+        rawdoc! {"n": 1, "spent": 400, "budget": 300},
+        rawdoc! {"n": 2, "spent": 100, "budget": 300},
+        rawdoc! {"n": 3, "spent": 0},
+    ];
+    assert_eq!(
+        hits(doc! {"$expr": {"$gt": ["$spent", "$budget"]}}, &d),
+        vec![1, 3]
+    );
+    assert_eq!(hits(doc! {"$expr": "$spent"}, &d), vec![1, 2]);
+    let m = Matcher::compile_with_vars(
+        &doc! {"$expr": {"$lt": ["$spent", "$$cap"]}, "budget": {"$exists": true}},
+        Some(&doc! {"cap": 200}),
+    )
+    .unwrap();
+    let got: Vec<i32> = d
+        .iter()
+        .filter(|x| m.matches(x).unwrap())
+        .map(|x| x.get_i32("n").unwrap())
+        .collect();
+    assert_eq!(got, vec![2]);
+}

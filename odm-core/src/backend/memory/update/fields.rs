@@ -133,7 +133,7 @@ pub(super) fn arith(
 }
 
 /// MongoDB's arithmetic: int32 widens to int64 on overflow, int64 overflow
-/// fails (`None`), any double makes a double, any decimal a decimal.
+/// fails (`None`), any decimal makes an exact decimal, else any double a double.
 fn compute(a: Arith, x: &Bson, y: &Bson) -> Option<Bson> {
     let int = |v: &Bson| match v {
         Bson::Int32(i) => Some(i64::from(*i)),
@@ -150,14 +150,10 @@ fn compute(a: Arith, x: &Bson, y: &Bson) -> Option<Bson> {
             };
             Some(i32::try_from(r).map_or(Bson::Int64(r), Bson::Int32))
         }
-        (Bson::Decimal128(_), _) | (_, Bson::Decimal128(_)) => {
-            // bson has no decimal arithmetic: compute in f64 and store a decimal.
-            let r = match a {
-                Arith::Inc => as_f64(x)? + as_f64(y)?,
-                Arith::Mul => as_f64(x)? * as_f64(y)?,
-            };
-            decimal(&r.to_string()).map(Bson::Decimal128)
-        }
+        (Bson::Decimal128(_), _) | (_, Bson::Decimal128(_)) => match a {
+            Arith::Inc => super::decimal::inc(x, y),
+            Arith::Mul => super::decimal::times(x, y),
+        },
         _ => match (int(x), int(y)) {
             (Some(p), Some(q)) => match a {
                 Arith::Inc => p.checked_add(q),
@@ -177,7 +173,6 @@ fn as_f64(v: &Bson) -> Option<f64> {
         Bson::Int32(i) => Some(f64::from(*i)),
         Bson::Int64(i) => Some(*i as f64),
         Bson::Double(d) => Some(*d),
-        Bson::Decimal128(d) => d.to_string().parse().ok(),
         _ => None,
     }
 }
@@ -375,6 +370,10 @@ mod tests {
         assert_eq!(
             inc(Bson::Decimal128("1.5".parse().unwrap()), Bson::Int32(1)),
             Some(Bson::Decimal128("2.5".parse().unwrap()))
+        );
+        assert_eq!(
+            mul(Bson::Double(2.0), Bson::Decimal128("0.1".parse().unwrap())),
+            Some(Bson::Decimal128("0.200000000000000".parse().unwrap()))
         );
     }
 

@@ -9,6 +9,7 @@
 mod arrays;
 mod bit;
 mod compile;
+mod decimal;
 mod fields;
 mod filters;
 mod path;

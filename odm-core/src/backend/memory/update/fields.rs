@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use bson::{Bson, Decimal128, Document, Timestamp};
 
 use super::compile::{Kind, Op};
-use super::path::{walk, Part, UpdatePath, Walk};
+use super::path::{walk, Part, Trail, UpdatePath, Walk};
 use super::ApplyContext;
 use crate::backend::memory::compare::compare_bson;
 use crate::error::CommandError;
@@ -282,7 +282,7 @@ pub(super) fn rename(
         path: to.clone(),
         kind: Kind::Set(value),
     };
-    walk(root, &setter, 0, w)?;
+    walk(root, &setter, 0, w, &mut Trail::new(false))?;
     Ok(true)
 }
 

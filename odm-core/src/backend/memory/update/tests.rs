@@ -451,3 +451,32 @@ fn a_failing_update_restores_every_touched_field_in_place() {
     );
     assert_eq!(err.code, 66);
 }
+
+#[test]
+fn dynamic_paths_that_meet_conflict_at_runtime() {
+    let err = fails(
+        doc! {"_id": 1, "a": [1, 2]},
+        doc! {"$set": {"a.$[]": 0, "a.1": 5}},
+    );
+    assert_eq!(err.code, 40);
+    assert_eq!(err.message, "Update created a conflict at 'a.1'");
+    let p = plan(doc! {"$set": {"a.$": 0}, "$inc": {"a.1": 5}});
+    let at = |i| ApplyContext {
+        positional: Some(i),
+        ..Default::default()
+    };
+    let mut d = doc! {"_id": 1, "a": [1, 2]};
+    assert!(p.apply(&mut d, &at(0)).unwrap());
+    assert_eq!(d, doc! {"_id": 1, "a": [0, 7]});
+    assert_eq!(p.apply(&mut d, &at(1)).unwrap_err().code, 40);
+    assert_eq!(d, doc! {"_id": 1, "a": [0, 7]});
+    // Different fields under every element do not meet.
+    let (_, d) = run(
+        doc! {"_id": 1, "a": [{"x": 1}, {"x": 2}]},
+        doc! {"$set": {"a.$[].y": 0}, "$inc": {"a.$[].x": 1}},
+    );
+    assert_eq!(
+        d,
+        doc! {"_id": 1, "a": [{"x": 2, "y": 0}, {"x": 3, "y": 0}]}
+    );
+}

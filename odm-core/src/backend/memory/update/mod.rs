@@ -25,7 +25,7 @@ use bson::{Bson, Document};
 
 use self::compile::{Kind, Op};
 use self::filters::ArrayFilters;
-use self::path::{walk, Part, Trail, Walk};
+use self::path::{walk, Originals, Part, Saved, Trail, Walk};
 use self::pipeline::Pipeline;
 use crate::backend::memory::compare::compare_bson;
 use crate::backend::UpdateModification;
@@ -199,12 +199,18 @@ fn compile_operators(
             }
         }
     }
+    // A modifier records the concrete paths it reaches when another one may
+    // reach the same values (checked for conflicts), or may change the
+    // elements its array filters test (which must see them as they were).
     let tracked = (0..ops.len())
         .map(|i| {
+            let path = &ops[i].path;
+            let filtered = path.last_filtered().map_or(0, |k| k + 1);
             ops.iter().enumerate().any(|(j, other)| {
                 i != j
-                    && (ops[i].path.is_dynamic() || other.path.is_dynamic())
-                    && ops[i].path.may_meet(&other.path)
+                    && ((path.is_dynamic() || other.path.is_dynamic())
+                        && path.may_meet(&other.path, usize::MAX)
+                        || filtered > 0 && path.may_meet(&other.path, filtered))
             })
         })
         .collect();
@@ -234,7 +240,7 @@ impl Operators<'_> {
     fn apply(&self, doc: &mut Document, ctx: &ApplyContext) -> Result<bool, CommandError> {
         let id = doc.get("_id").cloned();
         let len = doc.len();
-        let backup: Vec<(Option<usize>, &str, Option<Bson>)> = self
+        let backup: Saved<'_> = self
             .touched
             .iter()
             .map(|name| {
@@ -243,7 +249,7 @@ impl Operators<'_> {
             })
             .collect();
         let mut root = Bson::Document(std::mem::take(doc));
-        let result = self.run(&mut root, id.as_ref(), ctx);
+        let result = self.run(&mut root, id.as_ref(), Originals(&backup), ctx);
         if let Bson::Document(new) = root {
             *doc = new;
         }
@@ -261,11 +267,13 @@ impl Operators<'_> {
         &self,
         root: &mut Bson,
         id: Option<&Bson>,
+        original: Originals<'_>,
         ctx: &ApplyContext,
     ) -> Result<bool, CommandError> {
         let w = Walk {
             ctx,
             filters: self.filters,
+            original,
             id,
         };
         let mut changed = false;
@@ -315,7 +323,7 @@ fn check_reached(reached: &[(usize, Vec<String>)]) -> Result<(), CommandError> {
 
 /// Undo [`Operators::apply`]: drop the touched fields and put the saved ones
 /// back at their original positions among the untouched ones.
-fn restore(doc: &mut Document, len: usize, backup: Vec<(Option<usize>, &str, Option<Bson>)>) {
+fn restore(doc: &mut Document, len: usize, backup: Saved<'_>) {
     let mut current = std::mem::take(doc);
     let mut saved: Vec<(usize, &str, Bson)> = Vec::with_capacity(backup.len());
     for (at, name, value) in backup {

@@ -131,19 +131,26 @@ impl UpdatePath {
         same.then(|| self.prefix(n))
     }
 
-    /// Whether, once `$`, `$[]` and `$[id]` are resolved, the two paths may
-    /// reach the same value (or one a value inside the other's).
-    pub fn may_meet(&self, other: &UpdatePath) -> bool {
+    /// Whether, once `$`, `$[]` and `$[id]` are resolved, the first `n`
+    /// parts of the two paths may reach the same value.
+    pub fn may_meet(&self, other: &UpdatePath, n: usize) -> bool {
         let dynamic_or_index = |p: &Part| match p {
             Part::Field(f) => parse_index(f).is_some(),
             _ => true,
         };
         let dynamic = |p: &Part| p.is_array_update();
-        self.parts.iter().zip(&other.parts).all(|(a, b)| {
+        self.parts.iter().zip(&other.parts).take(n).all(|(a, b)| {
             a.text() == b.text()
                 || (dynamic(a) && dynamic_or_index(b))
                 || (dynamic(b) && dynamic_or_index(a))
         })
+    }
+
+    /// The position of the last `$[id]` part.
+    pub fn last_filtered(&self) -> Option<usize> {
+        self.parts
+            .iter()
+            .rposition(|p| matches!(p, Part::Filtered(_)))
     }
 
     /// The first `n` parts joined with dots.
@@ -179,12 +186,38 @@ pub(super) fn parse_index(s: &str) -> Option<usize> {
 /// How many nulls MongoDB pads an array with, at most, to set an index past its end.
 const MAX_PADDING: usize = 1_500_000;
 
-/// What a walk needs besides the path: the context, the array filters and,
-/// for messages, the `_id` of the document.
+/// What a walk needs besides the path: the context, the array filters,
+/// the touched fields as they were and, for messages, the `_id`.
 pub(super) struct Walk<'a> {
     pub ctx: &'a ApplyContext,
     pub filters: &'a ArrayFilters,
+    pub original: Originals<'a>,
     pub id: Option<&'a Bson>,
+}
+
+/// The top-level fields an update touches, as they were before it: name,
+/// position and value (`None` when absent).
+pub(super) type Saved<'a> = Vec<(Option<usize>, &'a str, Option<Bson>)>;
+
+/// Read access to [`Saved`] fields by concrete path.
+#[derive(Clone, Copy)]
+pub(super) struct Originals<'a>(pub &'a [(Option<usize>, &'a str, Option<Bson>)]);
+
+impl Originals<'_> {
+    /// The value that was at `path` (field names and array indexes).
+    pub fn get(&self, path: &[String]) -> Option<&Bson> {
+        let (head, rest) = path.split_first()?;
+        let (_, _, value) = self.0.iter().find(|(_, name, _)| *name == head.as_str())?;
+        let mut cur = value.as_ref()?;
+        for part in rest {
+            cur = match cur {
+                Bson::Document(d) => d.get(part)?,
+                Bson::Array(a) => a.get(parse_index(part)?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
 }
 
 impl Walk<'_> {
@@ -219,6 +252,12 @@ impl Trail {
     fn push(&mut self, part: &str) {
         if self.on {
             self.stack.push(part.to_string());
+        }
+    }
+
+    fn push_index(&mut self, index: usize) {
+        if self.on {
+            self.stack.push(index.to_string());
         }
     }
 
@@ -260,12 +299,20 @@ pub(super) fn walk(
             };
             let mut changed = false;
             for (index, item) in items.iter_mut().enumerate() {
+                trail.push_index(index);
                 if let Part::Filtered(id) = part {
-                    if !w.filters.matches(id, item)? {
+                    // Filters see the document as it was before this update,
+                    // as MongoDB resolves every path before applying any.
+                    let before = if trail.on {
+                        w.original.get(&trail.stack)
+                    } else {
+                        None
+                    };
+                    if !w.filters.matches(id, before.unwrap_or(item))? {
+                        trail.pop();
                         continue;
                     }
                 }
-                trail.push(&index.to_string());
                 changed |= walk(item, op, i + 1, w, trail)?;
                 trail.pop();
             }

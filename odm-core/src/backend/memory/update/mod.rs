@@ -125,7 +125,7 @@ impl UpdatePlan {
                 return ops.apply(doc, ctx);
             }
             Plan::Pipeline(p) => {
-                let mut new = p.run(doc)?;
+                let mut new = p.run(doc, ctx.now)?;
                 if let (Some(id), false) = (doc.get("_id"), new.contains_key("_id")) {
                     // A pipeline that drops `_id` keeps the original, as a replacement does.
                     let mut with_id = Document::new();

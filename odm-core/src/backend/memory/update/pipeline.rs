@@ -54,14 +54,30 @@ impl Pipeline {
         })
     }
 
-    /// Run the stages over `doc`, returning the new document.
-    pub fn run(&self, doc: &Document) -> Result<Document, CommandError> {
+    /// Run the stages over `doc`, returning the new document. `now` is
+    /// `$$NOW` (the time the pipeline was compiled when `None`).
+    pub fn run(
+        &self,
+        doc: &Document,
+        now: Option<bson::DateTime>,
+    ) -> Result<Document, CommandError> {
+        let with_now;
+        let vars = match now {
+            Some(now) if self.vars.now != Some(now) => {
+                with_now = Vars {
+                    now: Some(now),
+                    ..self.vars.clone()
+                };
+                &with_now
+            }
+            _ => &self.vars,
+        };
         let mut cur = doc.clone();
         for stage in &self.stages {
             cur = match stage {
                 Stage::AddFields(specs) => {
                     let mut out = cur.clone();
-                    add_fields(&mut out, specs, &cur, &self.vars)?;
+                    add_fields(&mut out, specs, &cur, vars)?;
                     out
                 }
                 Stage::Unset(paths) => {
@@ -75,7 +91,7 @@ impl Pipeline {
                     Document::try_from(&projected)
                         .map_err(|e| CommandError::bad_value(e.to_string()))?
                 }
-                Stage::ReplaceRoot(e) => match e.eval(&cur, &self.vars)? {
+                Stage::ReplaceRoot(e) => match e.eval(&cur, vars)? {
                     Some(Bson::Document(d)) => d,
                     other => {
                         let shown = other.as_ref().map_or("missing".to_string(), display_bson);
@@ -269,7 +285,10 @@ mod tests {
     fn unset_stage_runs_without_expressions() {
         let p = Pipeline::compile(&[doc! {"$unset": ["a", "b.c"]}], None).unwrap();
         let out = p
-            .run(&doc! {"_id": 1, "a": 1, "b": {"c": 1, "d": 2}, "e": [{"c": 1}]})
+            .run(
+                &doc! {"_id": 1, "a": 1, "b": {"c": 1, "d": 2}, "e": [{"c": 1}]},
+                None,
+            )
             .unwrap();
         assert_eq!(out, doc! {"_id": 1, "b": {"d": 2}, "e": [{"c": 1}]});
     }

@@ -105,3 +105,18 @@ fn pipeline_replace_root_and_project() {
     let (changed, _) = pipeline(vec![doc! {"$set": {"a": "$a"}}], None, start, &ctx).unwrap();
     assert!(!changed);
 }
+
+#[test]
+fn pipeline_nested_fields_reach_into_arrays() {
+    let (_, d) = pipeline(
+        vec![doc! {"$set": {"a.b": 1}}],
+        None,
+        doc! {"_id": 1, "a": [{"c": 2}, 7, [{"c": 3}]]},
+        &ApplyContext::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        d,
+        doc! {"_id": 1, "a": [{"c": 2, "b": 1}, {"b": 1}, [{"c": 3, "b": 1}]]}
+    );
+}

@@ -2,6 +2,7 @@
 //! `$currentDate` and `$rename`, with MongoDB's numeric promotion rules.
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use bson::{Bson, Decimal128, Document, Timestamp};
 
@@ -210,10 +211,43 @@ impl DateKind {
         let now = ctx.now.unwrap_or_else(bson::DateTime::now);
         match self {
             DateKind::Date => Bson::DateTime(now),
-            DateKind::Timestamp => Bson::Timestamp(Timestamp {
-                time: u32::try_from(now.timestamp_millis() / 1000).unwrap_or(u32::MAX),
+            DateKind::Timestamp => Bson::Timestamp(next_timestamp(
+                u32::try_from(now.timestamp_millis() / 1000).unwrap_or(u32::MAX),
+            )),
+        }
+    }
+}
+
+/// The last timestamp handed out, as `time << 32 | increment`.
+static LAST_TIMESTAMP: AtomicU64 = AtomicU64::new(0);
+
+/// A timestamp for `secs`, after every one handed out before: like the
+/// server's, timestamps within a second count up their increment, and a
+/// clock set back does not make them go back.
+fn next_timestamp(secs: u32) -> Timestamp {
+    let mut last = LAST_TIMESTAMP.load(AtomicOrdering::Relaxed);
+    loop {
+        let (time, increment) = ((last >> 32) as u32, last as u32);
+        let next = if secs > time {
+            Timestamp {
+                time: secs,
                 increment: 1,
-            }),
+            }
+        } else {
+            Timestamp {
+                time,
+                increment: increment.wrapping_add(1),
+            }
+        };
+        let packed = (u64::from(next.time) << 32) | u64::from(next.increment);
+        match LAST_TIMESTAMP.compare_exchange_weak(
+            last,
+            packed,
+            AtomicOrdering::Relaxed,
+            AtomicOrdering::Relaxed,
+        ) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
         }
     }
 }
@@ -383,6 +417,13 @@ mod tests {
         assert_eq!(Arith::Mul.on_missing(&Bson::Double(7.5)), Bson::Double(0.0));
         assert_eq!(Arith::Mul.on_missing(&Bson::Int32(7)), Bson::Int32(0));
         assert_eq!(Arith::Inc.on_missing(&Bson::Int64(7)), Bson::Int64(7));
+    }
+
+    #[test]
+    fn timestamps_increase() {
+        let a = next_timestamp(100);
+        let b = next_timestamp(100);
+        assert!((b.time, b.increment) > (a.time, a.increment));
     }
 
     #[test]

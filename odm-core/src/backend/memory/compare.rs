@@ -85,12 +85,10 @@ fn cmp_int_float(i: i64, f: f64) -> Ordering {
         return Ordering::Greater;
     }
     // Beyond 2^63 the double decides; within, compare exactly without rounding i.
-    // 2^63 exactly: `i64::MAX as f64` rounds up to it.
-    const TWO_63: f64 = i64::MAX as f64;
-    if f >= TWO_63 {
+    if f >= i64::MAX as f64 {
         return Ordering::Less;
     }
-    if f < -TWO_63 {
+    if f < i64::MIN as f64 {
         return Ordering::Greater;
     }
     let t = f.trunc();

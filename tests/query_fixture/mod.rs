@@ -5,7 +5,7 @@
 //! struct User {
 //!     id: ObjectId, name: String, age: i32, nickname: Option<String>,
 //!     tags: Vec<String>, scores: Vec<i32>, address: Address, items: Vec<Item>,
-//!     born: NaiveDate, kind: Kind,
+//!     born: NaiveDate, kind: Kind, active: bool,
 //! }
 //! struct Address { city: String, zip: String }
 //! struct Item { sku: String, qty: i32 }
@@ -58,6 +58,7 @@ pub struct UserFields {
     pub items: Field<User, Vec<Item>>,
     pub born: Field<User, NaiveDate>,
     pub kind: Field<User, Kind>,
+    pub active: Field<User, bool>,
 }
 
 impl User {
@@ -74,6 +75,7 @@ impl User {
             items: <Vec<Item> as PathType>::path_at(Path::from_static("items")),
             born: <NaiveDate as PathType>::path_at(Path::from_static("born")),
             kind: <Kind as PathType>::path_at(Path::from_static("kind")),
+            active: <bool as PathType>::path_at(Path::from_static("active")),
         })
     }
 }

@@ -6,13 +6,18 @@
 //! the derives.
 
 pub mod backend;
+pub mod collection;
+pub mod database;
 pub mod document;
 pub mod error;
 pub mod field;
 pub mod query;
+pub mod relation;
 pub mod value;
 
 pub use backend::Backend;
+pub use collection::Collection;
+pub use database::Database;
 pub use document::{Document, Embedded};
 pub use error::{Error, Result};
 pub use field::{Field, Path, PathType};
@@ -22,5 +27,6 @@ pub use bson;
 /// The `chrono` crate whose date types odm stores as BSON dates.
 pub use chrono;
 pub use query::{Filter, Projection, Sort, Update};
+pub use relation::Ref;
 /// The `validator` crate behind `#[odm(validate)]`.
 pub use validator;

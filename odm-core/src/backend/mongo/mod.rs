@@ -1,0 +1,684 @@
+//! The backend over the official `mongodb` driver (feature `mongodb`).
+//!
+//! Documents travel as raw BSON (`Collection<RawDocumentBuf>`): a model is
+//! encoded once by odm and handed to the driver as is, and a cursor yields
+//! the server's bytes. Reads, aggregations, indexes and collections use the
+//! driver's helpers; writes go through the server's write commands
+//! ([`bulk`]) so that partial results and `keyValue` of duplicate keys
+//! survive. The command log is fed by the driver's command monitoring, so
+//! it counts what went on the wire (a cursor's `getMore`s included).
+
+// `odm::Error` is large (a duplicate key carries its key document); it is
+// the crate-wide error type, so boxing it here alone would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod bulk;
+mod convert;
+mod errors;
+
+use std::sync::Arc;
+
+use bson::{doc, Bson, Document, RawDocumentBuf};
+use futures::{StreamExt, TryStreamExt};
+use mongodb::event::command::CommandEvent as DriverCommandEvent;
+use mongodb::event::EventHandler;
+use mongodb::options::{ClientOptions, ReturnDocument};
+use mongodb::{Client, Collection};
+
+use super::*;
+use crate::error::{Error, Result};
+use convert::{collation, hint, to_i64};
+use errors::map_error;
+
+/// A [`Backend`] over a `mongodb::Client`.
+#[derive(Debug, Clone)]
+pub struct MongoBackend {
+    client: Client,
+    log: Arc<CommandLog>,
+    /// Whether the client reports its commands to `log` (a client built by
+    /// [`MongoBackend::connect`]); otherwise each operation is noted once.
+    monitored: bool,
+}
+
+/// Commands that are the driver's own housekeeping, not the application's.
+const HOUSEKEEPING: &[&str] = &[
+    "hello",
+    "isMaster",
+    "ismaster",
+    "endSessions",
+    "ping",
+    "saslStart",
+    "saslContinue",
+    "authenticate",
+];
+
+impl MongoBackend {
+    /// Connect to the deployment of a connection string
+    /// (`mongodb://localhost:27017`, `mongodb+srv://...`) and check that it
+    /// answers, so a wrong address fails here with a message saying what to
+    /// check rather than at the first query.
+    pub async fn connect(uri: &str) -> Result<Self> {
+        let mut options = ClientOptions::parse(uri)
+            .await
+            .map_err(|e| map_error(e, &"the connection string"))?;
+        let log = Arc::new(CommandLog::default());
+        let sink = Arc::clone(&log);
+        options.command_event_handler = Some(EventHandler::callback(move |event| {
+            if let DriverCommandEvent::Started(started) = event {
+                record_started(&sink, &started.command_name, &started.db, &started.command);
+            }
+        }));
+        let client = Client::with_options(options).map_err(|e| map_error(e, &uri))?;
+        client
+            .database("admin")
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map_err(|e| map_error(e, &"admin"))?;
+        Ok(MongoBackend {
+            client,
+            log,
+            monitored: true,
+        })
+    }
+
+    /// Use a client configured elsewhere. Its command monitoring cannot be
+    /// changed any more, so the log counts one command per operation.
+    pub fn from_client(client: Client) -> Self {
+        MongoBackend {
+            client,
+            log: Arc::new(CommandLog::default()),
+            monitored: false,
+        }
+    }
+
+    /// The driver's client, for what odm does not wrap.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn coll(&self, ns: &Namespace) -> Collection<RawDocumentBuf> {
+        self.client.database(&ns.db).collection(&ns.coll)
+    }
+
+    /// Note an operation when the client does not report its commands.
+    fn note(&self, command: &str, ns: &dyn fmt::Display, filter: Option<&Document>) {
+        if !self.monitored {
+            self.log.record(command, ns, filter);
+        }
+    }
+
+    async fn write(
+        &self,
+        ns: &Namespace,
+        models: Vec<WriteModel>,
+        options: &BulkWriteOptions,
+        command: &str,
+    ) -> Result<BulkWriteResult> {
+        self.note(command, ns, None);
+        bulk::execute(&self.client.database(&ns.db), ns, models, options).await
+    }
+
+    /// A one-statement write: its write error, if any, as a single error.
+    async fn write_one(
+        &self,
+        ns: &Namespace,
+        model: WriteModel,
+        bypass_document_validation: bool,
+        command: &str,
+    ) -> Result<BulkWriteResult> {
+        let options = BulkWriteOptions {
+            bypass_document_validation,
+            ..BulkWriteOptions::default()
+        };
+        match self.write(ns, vec![model], &options, command).await {
+            Err(Error::BulkWrite { failure, .. }) => {
+                let failure = *failure;
+                match failure.write_errors.into_iter().next() {
+                    Some(e) => Err(errors::single_write_error(e, ns)),
+                    None => Ok(failure.partial),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Record a command the driver sent, with its namespace and filter.
+fn record_started(log: &CommandLog, name: &str, db: &str, command: &Document) {
+    if HOUSEKEEPING.contains(&name) {
+        return;
+    }
+    let coll = match name {
+        "getMore" => command.get_str("collection").ok(),
+        _ => command.get(name).and_then(Bson::as_str),
+    };
+    let namespace = match coll {
+        Some(c) => format!("{db}.{c}"),
+        None => db.to_owned(),
+    };
+    let filter = match name {
+        "find" => command.get_document("filter").ok().cloned(),
+        "count" | "distinct" | "findAndModify" => command.get_document("query").ok().cloned(),
+        "aggregate" => command
+            .get_array("pipeline")
+            .ok()
+            .map(|p| doc! { "pipeline": p.clone() }),
+        _ => None,
+    };
+    log.record(name, &namespace, filter.as_ref());
+}
+
+fn stream<C>(ns: Namespace, cursor: C) -> DocStream
+where
+    C: futures::Stream<Item = mongodb::error::Result<RawDocumentBuf>> + Send + 'static,
+{
+    cursor.map_err(move |e| map_error(e, &ns)).boxed()
+}
+
+fn update_model(
+    filter: Document,
+    update: UpdateModification,
+    options: UpdateOptions,
+) -> WriteModel {
+    if options.multi {
+        WriteModel::UpdateMany {
+            filter,
+            update,
+            options,
+        }
+    } else {
+        WriteModel::UpdateOne {
+            filter,
+            update,
+            options,
+        }
+    }
+}
+
+impl Backend for MongoBackend {
+    fn name(&self) -> &'static str {
+        "mongodb"
+    }
+
+    fn command_log(&self) -> &CommandLog {
+        &self.log
+    }
+
+    fn insert(
+        &self,
+        ns: Namespace,
+        docs: Vec<RawDocumentBuf>,
+        options: InsertOptions,
+    ) -> BoxFuture<'_, Result<InsertResult>> {
+        Box::pin(async move {
+            let models = docs
+                .into_iter()
+                .map(|document| WriteModel::InsertOne { document })
+                .collect();
+            let bulk = BulkWriteOptions {
+                ordered: options.ordered,
+                bypass_document_validation: options.bypass_document_validation,
+                ..BulkWriteOptions::default()
+            };
+            let result = self.write(&ns, models, &bulk, "insert").await?;
+            Ok(InsertResult {
+                inserted_ids: result.inserted_ids,
+            })
+        })
+    }
+
+    fn find(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        o: FindOptions,
+    ) -> BoxFuture<'_, Result<DocStream>> {
+        Box::pin(async move {
+            self.note("find", &ns, Some(&filter));
+            let mut options = mongodb::options::FindOptions::default();
+            options.sort = o.sort;
+            options.skip = (o.skip > 0).then_some(o.skip);
+            options.limit = (o.limit > 0).then(|| to_i64(o.limit));
+            options.projection = o.projection;
+            options.batch_size = o.batch_size;
+            options.collation = collation(o.collation)?;
+            options.let_vars = o.let_vars;
+            options.hint = hint(o.hint)?;
+            options.comment = o.comment;
+            let cursor = self
+                .coll(&ns)
+                .find(filter)
+                .with_options(options)
+                .await
+                .map_err(|e| map_error(e, &ns))?;
+            Ok(stream(ns, cursor))
+        })
+    }
+
+    fn count(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        o: CountOptions,
+    ) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(async move {
+            self.note("count", &ns, Some(&filter));
+            let mut options = mongodb::options::CountOptions::default();
+            options.skip = (o.skip > 0).then_some(o.skip);
+            options.limit = (o.limit > 0).then_some(o.limit);
+            options.collation = collation(o.collation)?;
+            options.hint = hint(o.hint)?;
+            self.coll(&ns)
+                .count_documents(filter)
+                .with_options(options)
+                .await
+                .map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn distinct(
+        &self,
+        ns: Namespace,
+        key: String,
+        filter: Document,
+        o: DistinctOptions,
+    ) -> BoxFuture<'_, Result<Vec<Bson>>> {
+        Box::pin(async move {
+            self.note("distinct", &ns, Some(&filter));
+            let mut options = mongodb::options::DistinctOptions::default();
+            options.collation = collation(o.collation)?;
+            options.hint = hint(o.hint)?;
+            self.coll(&ns)
+                .distinct(key, filter)
+                .with_options(options)
+                .await
+                .map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn update(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        update: UpdateModification,
+        options: UpdateOptions,
+    ) -> BoxFuture<'_, Result<UpdateResult>> {
+        Box::pin(async move {
+            let bypass = options.bypass_document_validation;
+            let model = update_model(filter, update, options);
+            let r = self.write_one(&ns, model, bypass, "update").await?;
+            Ok(UpdateResult {
+                matched_count: r.matched_count,
+                modified_count: r.modified_count,
+                upserted_id: r.upserted_ids.into_values().next(),
+            })
+        })
+    }
+
+    fn replace(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        replacement: RawDocumentBuf,
+        options: ReplaceOptions,
+    ) -> BoxFuture<'_, Result<UpdateResult>> {
+        Box::pin(async move {
+            let bypass = options.bypass_document_validation;
+            let model = WriteModel::ReplaceOne {
+                filter,
+                replacement,
+                options,
+            };
+            let r = self.write_one(&ns, model, bypass, "update").await?;
+            Ok(UpdateResult {
+                matched_count: r.matched_count,
+                modified_count: r.modified_count,
+                upserted_id: r.upserted_ids.into_values().next(),
+            })
+        })
+    }
+
+    fn delete(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        options: DeleteOptions,
+    ) -> BoxFuture<'_, Result<DeleteResult>> {
+        Box::pin(async move {
+            let model = if options.multi {
+                WriteModel::DeleteMany { filter, options }
+            } else {
+                WriteModel::DeleteOne { filter, options }
+            };
+            let r = self.write_one(&ns, model, false, "delete").await?;
+            Ok(DeleteResult {
+                deleted_count: r.deleted_count,
+            })
+        })
+    }
+
+    fn find_and_modify(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        action: FindAndModifyAction,
+        o: FindAndModifyOptions,
+    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+        Box::pin(async move {
+            self.note("findAndModify", &ns, Some(&filter));
+            let coll = self.coll(&ns);
+            let ret = if o.return_new {
+                ReturnDocument::After
+            } else {
+                ReturnDocument::Before
+            };
+            let result = match action {
+                FindAndModifyAction::Remove => {
+                    let mut options = mongodb::options::FindOneAndDeleteOptions::default();
+                    options.sort = o.sort;
+                    options.projection = o.projection;
+                    options.collation = collation(o.collation)?;
+                    options.hint = hint(o.hint)?;
+                    options.let_vars = o.let_vars;
+                    coll.find_one_and_delete(filter).with_options(options).await
+                }
+                FindAndModifyAction::Update(update) => {
+                    let mut options = mongodb::options::FindOneAndUpdateOptions::default();
+                    options.sort = o.sort;
+                    options.projection = o.projection;
+                    options.upsert = Some(o.upsert);
+                    options.return_document = Some(ret);
+                    options.array_filters = o.array_filters;
+                    options.collation = collation(o.collation)?;
+                    options.hint = hint(o.hint)?;
+                    options.let_vars = o.let_vars;
+                    options.bypass_document_validation =
+                        o.bypass_document_validation.then_some(true);
+                    let update = match update {
+                        UpdateModification::Document(d) => {
+                            mongodb::options::UpdateModifications::Document(d)
+                        }
+                        UpdateModification::Pipeline(p) => {
+                            mongodb::options::UpdateModifications::Pipeline(p)
+                        }
+                    };
+                    coll.find_one_and_update(filter, update)
+                        .with_options(options)
+                        .await
+                }
+                FindAndModifyAction::Replace(replacement) => {
+                    let mut options = mongodb::options::FindOneAndReplaceOptions::default();
+                    options.sort = o.sort;
+                    options.projection = o.projection;
+                    options.upsert = Some(o.upsert);
+                    options.return_document = Some(ret);
+                    options.collation = collation(o.collation)?;
+                    options.hint = hint(o.hint)?;
+                    options.let_vars = o.let_vars;
+                    options.bypass_document_validation =
+                        o.bypass_document_validation.then_some(true);
+                    coll.find_one_and_replace(filter, replacement)
+                        .with_options(options)
+                        .await
+                }
+            };
+            result.map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn bulk_write(
+        &self,
+        ns: Namespace,
+        models: Vec<WriteModel>,
+        options: BulkWriteOptions,
+    ) -> BoxFuture<'_, Result<BulkWriteResult>> {
+        Box::pin(async move { self.write(&ns, models, &options, "bulkWrite").await })
+    }
+
+    fn aggregate(
+        &self,
+        ns: Namespace,
+        pipeline: Vec<Document>,
+        o: AggregateOptions,
+    ) -> BoxFuture<'_, Result<DocStream>> {
+        Box::pin(async move {
+            if !self.monitored {
+                let p = doc! { "pipeline": pipeline.iter().cloned().map(Bson::Document).collect::<Vec<_>>() };
+                self.log.record("aggregate", &ns, Some(&p));
+            }
+            let mut options = mongodb::options::AggregateOptions::default();
+            options.batch_size = o.batch_size;
+            options.collation = collation(o.collation)?;
+            options.let_vars = o.let_vars;
+            options.hint = hint(o.hint)?;
+            options.allow_disk_use = o.allow_disk_use;
+            options.bypass_document_validation = o.bypass_document_validation.then_some(true);
+            options.comment = o.comment;
+            let db = self.client.database(&ns.db);
+            // `ns.coll == "1"` is a collectionless pipeline (`$documents`).
+            let cursor = if &*ns.coll == "1" {
+                db.aggregate(pipeline)
+                    .with_options(options)
+                    .with_type::<RawDocumentBuf>()
+                    .await
+            } else {
+                self.coll(&ns)
+                    .aggregate(pipeline)
+                    .with_options(options)
+                    .with_type::<RawDocumentBuf>()
+                    .await
+            }
+            .map_err(|e| map_error(e, &ns))?;
+            Ok(stream(ns, cursor))
+        })
+    }
+
+    fn create_collection(
+        &self,
+        ns: Namespace,
+        o: CreateCollectionOptions,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("create", &ns, None);
+            let mut options = mongodb::options::CreateCollectionOptions::default();
+            options.validator = o.validator;
+            options.validation_level = o.validation_level.as_deref().map(level).transpose()?;
+            options.validation_action = o.validation_action.as_deref().map(action).transpose()?;
+            options.view_on = o.view_on;
+            options.pipeline = o.pipeline;
+            self.client
+                .database(&ns.db)
+                .create_collection(&*ns.coll)
+                .with_options(options)
+                .await
+                .map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn modify_collection(
+        &self,
+        ns: Namespace,
+        o: CreateCollectionOptions,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("collMod", &ns, None);
+            let mut command = doc! { "collMod": &*ns.coll };
+            command.extend(convert::collection_options_fields(&o));
+            self.client
+                .database(&ns.db)
+                .run_command(command)
+                .await
+                .map(drop)
+                .map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn drop_collection(&self, ns: Namespace) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("drop", &ns, None);
+            // The driver already treats `NamespaceNotFound` as success.
+            self.coll(&ns).drop().await.map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn list_collections(&self, db: String) -> BoxFuture<'_, Result<Vec<CollectionInfo>>> {
+        Box::pin(async move {
+            self.note("listCollections", &db, None);
+            let database = self.client.database(&db);
+            let mut cursor = database
+                .run_cursor_command(doc! { "listCollections": 1 })
+                .await
+                .map_err(|e| map_error(e, &db))?;
+            let mut out = Vec::new();
+            while let Some(spec) = cursor.try_next().await.map_err(|e| map_error(e, &db))? {
+                out.push(convert::collection_info(&spec));
+            }
+            Ok(out)
+        })
+    }
+
+    fn drop_database(&self, db: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("dropDatabase", &db, None);
+            self.client
+                .database(&db)
+                .drop()
+                .await
+                .map_err(|e| map_error(e, &db))
+        })
+    }
+
+    fn list_databases(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        Box::pin(async move {
+            self.note("listDatabases", &"admin", None);
+            self.client
+                .list_database_names()
+                .await
+                .map_err(|e| map_error(e, &"admin"))
+        })
+    }
+
+    fn create_indexes(
+        &self,
+        ns: Namespace,
+        indexes: Vec<IndexModel>,
+    ) -> BoxFuture<'_, Result<Vec<String>>> {
+        Box::pin(async move {
+            self.note("createIndexes", &ns, None);
+            let models: Vec<_> = indexes.into_iter().map(convert::index_model).collect();
+            let result = self
+                .coll(&ns)
+                .create_indexes(models)
+                .await
+                .map_err(|e| map_error(e, &ns))?;
+            Ok(result.index_names)
+        })
+    }
+
+    fn list_indexes(&self, ns: Namespace) -> BoxFuture<'_, Result<Vec<IndexModel>>> {
+        Box::pin(async move {
+            self.note("listIndexes", &ns, None);
+            // The typed `IndexModel` of the driver drops fields odm keeps, so
+            // read the specs as documents.
+            let mut cursor = self
+                .client
+                .database(&ns.db)
+                .run_cursor_command(doc! { "listIndexes": &*ns.coll })
+                .await
+                .map_err(|e| map_error(e, &ns))?;
+            let mut out = Vec::new();
+            while let Some(spec) = cursor.try_next().await.map_err(|e| map_error(e, &ns))? {
+                out.push(convert::index_from_spec(&spec));
+            }
+            Ok(out)
+        })
+    }
+
+    fn drop_index(&self, ns: Namespace, name: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("dropIndexes", &ns, None);
+            let coll = self.coll(&ns);
+            let result = if name == "*" {
+                coll.drop_indexes().await
+            } else {
+                coll.drop_index(name).await
+            };
+            result.map_err(|e| map_error(e, &ns))
+        })
+    }
+}
+
+fn level(s: &str) -> Result<mongodb::options::ValidationLevel> {
+    use mongodb::options::ValidationLevel as L;
+    match s {
+        "off" => Ok(L::Off),
+        "strict" => Ok(L::Strict),
+        "moderate" => Ok(L::Moderate),
+        other => Err(Error::Command(crate::error::CommandError::bad_value(
+            format!(
+                "Enumeration value '{other}' for field 'validationLevel' is not a valid value."
+            ),
+        ))),
+    }
+}
+
+fn action(s: &str) -> Result<mongodb::options::ValidationAction> {
+    use mongodb::options::ValidationAction as A;
+    match s {
+        "error" => Ok(A::Error),
+        "warn" => Ok(A::Warn),
+        other => Err(Error::Command(crate::error::CommandError::bad_value(
+            format!(
+                "Enumeration value '{other}' for field 'validationAction' is not a valid value."
+            ),
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_skips_housekeeping_and_names_the_namespace() {
+        let log = CommandLog::default();
+        log.start();
+        record_started(&log, "hello", "admin", &doc! { "hello": 1 });
+        record_started(
+            &log,
+            "find",
+            "shop",
+            &doc! { "find": "users", "filter": { "a": 1 } },
+        );
+        record_started(
+            &log,
+            "getMore",
+            "shop",
+            &doc! { "getMore": 5_i64, "collection": "users" },
+        );
+        record_started(&log, "listDatabases", "admin", &doc! { "listDatabases": 1 });
+        let events = log.take();
+        let names: Vec<_> = events
+            .iter()
+            .map(|e| (e.command.as_str(), e.namespace.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("find", "shop.users"),
+                ("getMore", "shop.users"),
+                ("listDatabases", "admin")
+            ]
+        );
+        assert_eq!(events[0].filter, Some(doc! { "a": 1 }));
+    }
+
+    #[test]
+    fn validation_enums_refuse_unknown_values() {
+        assert!(level("moderate").is_ok() && action("warn").is_ok());
+        match level("loose") {
+            Err(Error::Command(c)) => assert_eq!(c.code, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}

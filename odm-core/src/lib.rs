@@ -11,6 +11,8 @@ pub mod error;
 pub mod field;
 pub mod query;
 pub mod value;
+#[cfg(feature = "wire")]
+pub mod wire;
 
 pub use backend::Backend;
 pub use document::{Document, Embedded};

@@ -398,6 +398,7 @@ impl WriteError {
                 .get_document("keyValue")
                 .cloned()
                 .unwrap_or_default();
+            let key = Box::new(key);
             return crate::Error::DuplicateKey {
                 namespace: ns.to_string(),
                 index,

@@ -21,7 +21,7 @@ pub enum Error {
         /// The index that refused it (`_id_` for the primary key).
         index: String,
         /// The offending key, as MongoDB prints it (`{ _id: 1 }`).
-        key: bson::Document,
+        key: Box<bson::Document>,
     },
 
     /// A document failed client-side (`validator`) or server-side (`$jsonSchema`)
@@ -122,7 +122,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn unsupported(backend: &'static str, what: impl Into<String>) -> Self {
+    /// `Unsupported`: the backend cannot do `what`.
+    pub fn unsupported(backend: &'static str, what: impl Into<String>) -> Self {
         Error::Unsupported {
             backend,
             what: what.into(),

@@ -6,15 +6,20 @@
 //! the derives.
 
 pub mod backend;
+pub mod collection;
+pub mod database;
 pub mod document;
 pub mod error;
 pub mod field;
 pub mod query;
+pub mod relation;
 pub mod value;
 #[cfg(feature = "wire")]
 pub mod wire;
 
 pub use backend::Backend;
+pub use collection::Collection;
+pub use database::Database;
 pub use document::{Document, Embedded};
 pub use error::{Error, Result};
 pub use field::{Field, Path, PathType};
@@ -24,5 +29,6 @@ pub use bson;
 /// The `chrono` crate whose date types odm stores as BSON dates.
 pub use chrono;
 pub use query::{Filter, Projection, Sort, Update};
+pub use relation::Ref;
 /// The `validator` crate behind `#[odm(validate)]`.
 pub use validator;

@@ -1,15 +1,137 @@
-//! The derives of odm. Use them through the `odm` crate.
+//! The derives of odm: `#[derive(Document)]` and `#[derive(Embedded)]`.
+//! Use them through the `odm` crate (`use odm::{Document, Embedded};`).
+//!
+//! Each derive is a pipeline, like serde_derive's: `internals` parses the
+//! input and its attributes into an IR and checks it, `codegen` emits one
+//! generated piece per file, and `expand` ties them together.
+
+mod codegen;
+mod expand;
+mod internals;
 
 use proc_macro::TokenStream;
+use syn::parse_macro_input;
 
 /// Derive `odm::Document` for a struct stored in its own collection.
+///
+/// ```ignore
+/// use odm::bson::oid::ObjectId;
+/// use odm::Document;
+///
+/// #[derive(Document)]
+/// #[odm(collection = "people")]
+/// struct User {
+///     id: Option<ObjectId>,
+///     name: String,
+///     #[serde(rename = "yob")]
+///     born: chrono::NaiveDate,
+/// }
+///
+/// let age = &User::fields().born; // a typed path: `yob`
+/// ```
+///
+/// It generates the `Document` impl, a `UserFields` struct of typed paths
+/// (one public field per stored field, returned by `User::fields()`), and
+/// compile-time checks that every field type is storable.
+///
+/// # The id
+///
+/// The id is the field marked `#[odm(id)]`, else the field named `id`. It is
+/// always stored as `_id`, first. Its type implements `IdValue`: `ObjectId`,
+/// `String`, `i32`, `i64`, `Uuid`, or your own. An `Option<T>` id (usually
+/// `Option<ObjectId>`) is `None` until the first insert: it is then not
+/// written, the backend generates one, and the collection sets it back.
+///
+/// # Stored names
+///
+/// serde owns wire names, and odm follows it: `#[serde(rename = "..")]` on a
+/// field and `#[serde(rename_all = "..")]` on the struct choose the stored
+/// keys (and so the typed paths). `#[odm(rename = "..")]` does the same
+/// without serde. Two fields stored under one name are a compile error.
+///
+/// # Container attributes
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `#[odm(collection = "name")]` | the collection (default: the struct's name in snake_case, `BlogPost` → `blog_post`) |
+/// | `#[odm(validate)]` | run `validator::Validate` before every insert and replace; errors carry full dotted paths |
+/// | `#[odm(deny_unknown_fields)]` or `#[serde(deny_unknown_fields)]` | a stored key the struct does not know is a decode error (by default it is ignored) |
+/// | `#[serde(rename_all = "..")]` | `camelCase`, `snake_case`, `kebab-case`, `PascalCase`, `SCREAMING_SNAKE_CASE`, `lowercase`, `UPPERCASE`, `SCREAMING-KEBAB-CASE` |
+/// | `#[serde(default)]`, `#[serde(default = "path")]` | a missing field takes its value from `Default::default()` (or the function) of the whole struct |
+/// | `#[odm(index(..))]` | reserved for index declarations (parsed, not yet acted on) |
+///
+/// # Field attributes
+///
+/// | attribute | meaning |
+/// |---|---|
+/// | `#[odm(id)]` | this field is the id, stored as `_id` |
+/// | `#[odm(rename = "key")]`, `#[serde(rename = "key")]` | the stored key |
+/// | `#[serde(alias = "old")]` | also read the field from `old` |
+/// | `#[odm(default)]`, `#[serde(default)]`, `default = "path"` | a missing field reads as `Default::default()` (or the function's value) instead of an error |
+/// | `#[odm(skip)]`, `#[serde(skip)]` | not stored; `Default::default()` (or the given default) on read |
+/// | `#[serde(skip_serializing)]` / `#[serde(skip_deserializing)]` | not written / not read (default on read) |
+/// | `#[serde(skip_serializing_if = "Option::is_none")]` | not written when the function says so |
+/// | `#[odm(with = "module")]` | stored through `module::to_raw(&T) -> Result<RawValue<'static>, EncodeError>` and `module::from_raw(RawBsonRef) -> Result<T, DecodeError>` (for example `odm::value::local_time` for `DateTime<Local>`); its path is a plain `Field` |
+/// | `#[odm(serde)]` | stored through the type's serde impls and bson's serializer (honouring serde's `with`); its path is a plain `Field` |
+/// | `#[odm(index)]`, `#[odm(unique)]`, `#[odm(version)]`, `#[odm(on_delete = "..")]` | reserved (parsed, not yet acted on) |
+///
+/// # Field types
+///
+/// Any type implementing `IntoBson`, `FromBson` and `PathType`: numbers,
+/// `bool`, `String`, `ObjectId`, `Uuid`, `Vec<u8>` (binary), chrono's
+/// `NaiveDate`, `NaiveDateTime`, `DateTime<Utc>` and `DateTime<FixedOffset>`
+/// (BSON dates; milliseconds are kept and finer precision is truncated),
+/// `Option`, `Vec`, `HashMap<String, _>`/`BTreeMap<String, _>`, `Box`, and
+/// your `#[derive(Embedded)]` types. An unsupported type is a compile error
+/// at the field.
+///
+/// # Not supported (compile errors saying what to write instead)
+///
+/// Tuple and unit structs, enums and unions, generic parameters, a missing
+/// or second id, `#[serde(flatten)]`, an id that is skipped, unknown
+/// `#[odm(..)]` attributes.
 #[proc_macro_derive(Document, attributes(odm))]
-pub fn derive_document(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn derive_document(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as syn::DeriveInput);
+    expand::derive_document(input).into()
 }
 
-/// Derive `odm::Embedded` for a struct stored inside documents, or a unit-only enum stored as a string.
+/// Derive `odm::Embedded` for a struct stored inside documents, or a
+/// unit-only enum stored as a string.
+///
+/// ```ignore
+/// #[derive(odm::Embedded)]
+/// struct Address {
+///     city: String,
+///     zip: String,
+/// }
+///
+/// #[derive(odm::Embedded)]
+/// #[serde(rename_all = "snake_case")]
+/// enum Status {
+///     InStock,   // stored as "in_stock"
+///     SoldOut,
+/// }
+/// ```
+///
+/// A struct is stored as a sub-document, with the field attributes of
+/// `#[derive(Document)]` (except `id`) and `#[odm(deny_unknown_fields)]`.
+/// It generates `IntoBson`, `FromBson`, `Embedded`, and a `PathType` whose
+/// paths are an `AddressFields<R, S>` struct: `User::fields().address.city`
+/// is the path `address.city`, and `User::fields().address` dereferences to
+/// the path of the whole sub-document. Embedded structs nest to any depth,
+/// and in `Vec`s and `Option`s (a struct cannot contain itself, even boxed:
+/// its paths would be infinite).
+///
+/// An enum must have only unit variants; each is stored as its name,
+/// honouring `#[serde(rename)]`, `#[odm(rename)]`, `#[serde(alias)]` and the
+/// enum's `#[serde(rename_all)]`. Reading any other string is an error
+/// naming the accepted values.
+///
+/// Validation of embedded values is `validator`'s: put
+/// `#[validate(nested)]` on the field of the document that holds them.
 #[proc_macro_derive(Embedded, attributes(odm))]
-pub fn derive_embedded(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn derive_embedded(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as syn::DeriveInput);
+    expand::derive_embedded(input).into()
 }

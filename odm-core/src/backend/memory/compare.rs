@@ -85,10 +85,10 @@ fn cmp_int_float(i: i64, f: f64) -> Ordering {
         return Ordering::Greater;
     }
     // Beyond 2^63 the double decides; within, compare exactly without rounding i.
-    if f >= 9.223_372_036_854_775_807e18 {
+    if f >= i64::MAX as f64 {
         return Ordering::Less;
     }
-    if f < -9.223_372_036_854_775_808e18 {
+    if f < i64::MIN as f64 {
         return Ordering::Greater;
     }
     let t = f.trunc();

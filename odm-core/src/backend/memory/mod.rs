@@ -3,24 +3,60 @@
 //! `Send + Sync`, shared across tokio tasks; databases and collections are
 //! created on first use. Storage, the matcher, the updater, sorting,
 //! projection and aggregation are separate modules over BSON, apart from
-//! storage, so each can be read (and tested) on its own.
+//! storage, so each can be read (and tested) on its own. This file only maps
+//! the [`Backend`] trait onto them: every operation runs synchronously inside
+//! its future, so no lock is ever held across an `.await`.
 
 pub mod aggregate;
+#[allow(clippy::result_large_err)]
+mod bulk;
+#[allow(clippy::result_large_err)]
+mod catalog;
 pub mod compare;
+#[allow(clippy::result_large_err)]
+mod find_modify;
+#[allow(clippy::result_large_err)]
+mod indexes;
 pub mod matcher;
+#[allow(clippy::result_large_err)]
+mod out;
+mod path;
 pub mod projection;
+#[allow(clippy::result_large_err)]
+mod read;
 pub mod sort;
+mod store;
 pub mod update;
+#[allow(clippy::result_large_err)]
+mod validate;
+#[allow(clippy::result_large_err)]
+mod views;
+#[allow(clippy::result_large_err)]
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+// `result_large_err`: statements fail with the trait's own `WriteError` and
+// `Error`, which are large but rare; boxing them on every internal return
+// would cost an allocation per failure and noise everywhere for no gain.
+
+use std::sync::Arc;
 
 use bson::{Bson, Document, RawDocumentBuf};
 
+use self::catalog::{Catalog, Collection, Entry};
+use self::read::Selector;
 use super::*;
-use crate::error::{Error, Result};
+use crate::error::{CommandError, Error, Result};
+
+pub use self::store::ValueKey;
 
 /// The in-memory backend.
 #[derive(Debug, Default)]
 pub struct MemoryBackend {
     log: CommandLog,
+    catalog: Catalog,
 }
 
 impl MemoryBackend {
@@ -28,11 +64,38 @@ impl MemoryBackend {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// The collection to write to, created on first use (a view is refused).
+    #[allow(clippy::result_large_err)]
+    fn writable(&self, ns: &Namespace) -> Result<Arc<Collection>> {
+        Ok(self.catalog.collection_or_create(ns)?)
+    }
 }
 
-fn todo<T: Send + 'static>(what: &str) -> BoxFuture<'static, Result<T>> {
-    let e = Error::unsupported("memory", what);
-    Box::pin(async move { Err(e) })
+/// The engine compares strings by code point only: a collation other than
+/// `simple` is refused rather than silently ignored.
+#[allow(clippy::result_large_err)]
+fn check_collation(collation: Option<&Document>) -> Result<()> {
+    match collation.and_then(|c| c.get_str("locale").ok()) {
+        None | Some("simple") => Ok(()),
+        Some(locale) => Err(Error::unsupported(
+            "memory",
+            format!("collation with locale `{locale}` (only `simple` is implemented)"),
+        )),
+    }
+}
+
+fn ready<T: Send + 'static>(value: Result<T>) -> BoxFuture<'static, Result<T>> {
+    Box::pin(std::future::ready(value))
+}
+
+/// A failed single write as the error of its API.
+fn single(e: WriteError, ns: &Namespace) -> Error {
+    e.into_error(ns)
+}
+
+fn stream(docs: Vec<RawDocumentBuf>) -> DocStream {
+    Box::pin(futures::stream::iter(docs.into_iter().map(Ok)))
 }
 
 impl Backend for MemoryBackend {
@@ -46,138 +109,354 @@ impl Backend for MemoryBackend {
 
     fn insert(
         &self,
-        _ns: Namespace,
-        _docs: Vec<RawDocumentBuf>,
-        _o: InsertOptions,
+        ns: Namespace,
+        docs: Vec<RawDocumentBuf>,
+        options: InsertOptions,
     ) -> BoxFuture<'_, Result<InsertResult>> {
-        todo("insert")
+        Box::pin(async move {
+            self.log.record("insert", &ns, None);
+            let coll = self.writable(&ns)?;
+            let mut state = coll.write();
+            let mut result = InsertResult::default();
+            let mut errors = Vec::new();
+            for (index, doc) in docs.into_iter().enumerate() {
+                match state.insert_one(&ns, doc, options.bypass_document_validation) {
+                    Ok(id) => {
+                        result.inserted_ids.insert(index, id);
+                    }
+                    Err(mut e) => {
+                        e.index = index;
+                        errors.push(e);
+                        if options.ordered {
+                            break;
+                        }
+                    }
+                }
+            }
+            if errors.is_empty() {
+                return Ok(result);
+            }
+            let partial = BulkWriteResult {
+                inserted_count: result.inserted_ids.len() as u64,
+                inserted_ids: result.inserted_ids,
+                ..BulkWriteResult::default()
+            };
+            Err(Error::BulkWrite {
+                namespace: ns.to_string(),
+                failure: Box::new(BulkWriteFailure::new(errors, partial)),
+            })
+        })
     }
 
     fn find(
         &self,
-        _ns: Namespace,
-        _f: Document,
-        _o: FindOptions,
+        ns: Namespace,
+        filter: Document,
+        options: FindOptions,
     ) -> BoxFuture<'_, Result<DocStream>> {
-        todo("find")
+        Box::pin(async move {
+            self.log.record("find", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let docs = self.find_docs(&ns, &filter, &options)?;
+            Ok(stream(docs))
+        })
     }
 
-    fn count(&self, _ns: Namespace, _f: Document, _o: CountOptions) -> BoxFuture<'_, Result<u64>> {
-        todo("count")
+    fn count(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        options: CountOptions,
+    ) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(async move {
+            self.log.record("count", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let selector = Selector::new(&filter, None)?;
+            let matches = match self.catalog.entry(&ns) {
+                None => 0,
+                Some(Entry::Collection(c)) => {
+                    let state = c.read();
+                    if selector.is_match_all() {
+                        state.store.len() as u64
+                    } else {
+                        selector.count(state.store.iter().map(|(_, d)| d))?
+                    }
+                }
+                Some(Entry::View(_)) => {
+                    let docs = self.view_docs(&ns)?;
+                    selector.count(docs.iter().map(|d| d.as_ref()))?
+                }
+            };
+            Ok(read::apply_count_window(
+                matches,
+                options.skip,
+                options.limit,
+            ))
+        })
     }
 
     fn distinct(
         &self,
-        _ns: Namespace,
-        _k: String,
-        _f: Document,
-        _o: DistinctOptions,
+        ns: Namespace,
+        key: String,
+        filter: Document,
+        options: DistinctOptions,
     ) -> BoxFuture<'_, Result<Vec<Bson>>> {
-        todo("distinct")
+        Box::pin(async move {
+            self.log.record("distinct", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let selector = Selector::new(&filter, None)?;
+            let values = match self.catalog.entry(&ns) {
+                None => Vec::new(),
+                Some(Entry::Collection(c)) => {
+                    let state = c.read();
+                    let hits = selector.select(&state.store, None, 0, 0)?;
+                    read::distinct(hits.iter().map(|h| h.doc), &key)?
+                }
+                Some(Entry::View(_)) => {
+                    let docs = self.view_docs(&ns)?;
+                    let hits = selector.select_from(
+                        docs.iter().enumerate().map(|(i, d)| (i, d.as_ref())),
+                        None,
+                        0,
+                        0,
+                    )?;
+                    read::distinct(hits.iter().map(|h| h.doc), &key)?
+                }
+            };
+            Ok(values)
+        })
     }
 
     fn update(
         &self,
-        _ns: Namespace,
-        _f: Document,
-        _u: UpdateModification,
-        _o: UpdateOptions,
+        ns: Namespace,
+        filter: Document,
+        update: UpdateModification,
+        options: UpdateOptions,
     ) -> BoxFuture<'_, Result<UpdateResult>> {
-        todo("update")
+        Box::pin(async move {
+            self.log.record("update", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let vars = options.let_vars.as_ref();
+            let plan = write::compile_update(&update, options.array_filters.as_deref(), vars)?;
+            let selector = Selector::new(&filter, vars)?;
+            let coll = self.writable(&ns)?;
+            let mut state = coll.write();
+            state
+                .update(
+                    &ns,
+                    &selector,
+                    &filter,
+                    &plan,
+                    options.multi,
+                    options.upsert,
+                    options.sort.as_ref(),
+                    options.bypass_document_validation,
+                )
+                .map_err(|e| single(e, &ns))
+        })
     }
 
     fn replace(
         &self,
-        _ns: Namespace,
-        _f: Document,
-        _r: RawDocumentBuf,
-        _o: ReplaceOptions,
+        ns: Namespace,
+        filter: Document,
+        replacement: RawDocumentBuf,
+        options: ReplaceOptions,
     ) -> BoxFuture<'_, Result<UpdateResult>> {
-        todo("replace")
+        Box::pin(async move {
+            self.log.record("update", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let selector = Selector::new(&filter, options.let_vars.as_ref())?;
+            let coll = self.writable(&ns)?;
+            let mut state = coll.write();
+            state
+                .replace(
+                    &ns,
+                    &selector,
+                    &filter,
+                    &replacement,
+                    options.upsert,
+                    options.sort.as_ref(),
+                    options.bypass_document_validation,
+                )
+                .map_err(|e| single(e, &ns))
+        })
     }
 
     fn delete(
         &self,
-        _ns: Namespace,
-        _f: Document,
-        _o: DeleteOptions,
+        ns: Namespace,
+        filter: Document,
+        options: DeleteOptions,
     ) -> BoxFuture<'_, Result<DeleteResult>> {
-        todo("delete")
+        Box::pin(async move {
+            self.log.record("delete", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let selector = Selector::new(&filter, options.let_vars.as_ref())?;
+            let deleted_count = match self.catalog.entry(&ns) {
+                None => 0,
+                Some(Entry::View(_)) => return Err(catalog::not_on_view(&ns).into()),
+                Some(Entry::Collection(c)) => c.write().delete(&selector, options.multi)?,
+            };
+            Ok(DeleteResult { deleted_count })
+        })
     }
 
     fn find_and_modify(
         &self,
-        _ns: Namespace,
-        _f: Document,
-        _a: FindAndModifyAction,
-        _o: FindAndModifyOptions,
+        ns: Namespace,
+        filter: Document,
+        action: FindAndModifyAction,
+        options: FindAndModifyOptions,
     ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
-        todo("findAndModify")
+        Box::pin(async move {
+            self.log.record("findAndModify", &ns, Some(&filter));
+            check_collation(options.collation.as_ref())?;
+            let coll = self.writable(&ns)?;
+            let mut state = coll.write();
+            state
+                .find_and_modify(&ns, &filter, &action, &options)
+                .map_err(|e| single(e, &ns))
+        })
     }
 
     fn bulk_write(
         &self,
-        _ns: Namespace,
-        _m: Vec<WriteModel>,
-        _o: BulkWriteOptions,
+        ns: Namespace,
+        models: Vec<WriteModel>,
+        options: BulkWriteOptions,
     ) -> BoxFuture<'_, Result<BulkWriteResult>> {
-        todo("bulkWrite")
+        Box::pin(async move {
+            self.log.record("bulkWrite", &ns, None);
+            let coll = self.writable(&ns)?;
+            let (result, errors) = coll.write().bulk_write(
+                &ns,
+                models,
+                options.ordered,
+                options.let_vars.as_ref(),
+                options.bypass_document_validation,
+            );
+            if errors.is_empty() {
+                Ok(result)
+            } else {
+                Err(Error::BulkWrite {
+                    namespace: ns.to_string(),
+                    failure: Box::new(BulkWriteFailure::new(errors, result)),
+                })
+            }
+        })
     }
 
     fn aggregate(
         &self,
-        _ns: Namespace,
-        _p: Vec<Document>,
-        _o: AggregateOptions,
+        ns: Namespace,
+        pipeline: Vec<Document>,
+        options: AggregateOptions,
     ) -> BoxFuture<'_, Result<DocStream>> {
-        todo("aggregate")
+        Box::pin(async move {
+            let logged = bson::doc! {"pipeline": pipeline.clone()};
+            self.log.record("aggregate", &ns, Some(&logged));
+            check_collation(options.collation.as_ref())?;
+            let docs = self.aggregate_docs(&ns, &pipeline, &options)?;
+            Ok(stream(docs))
+        })
     }
 
     fn create_collection(
         &self,
-        _ns: Namespace,
-        _o: CreateCollectionOptions,
+        ns: Namespace,
+        options: CreateCollectionOptions,
     ) -> BoxFuture<'_, Result<()>> {
-        todo("create")
+        Box::pin(async move {
+            self.log.record("create", &ns, None);
+            Ok(self.catalog.create(&ns, options)?)
+        })
     }
 
     fn modify_collection(
         &self,
-        _ns: Namespace,
-        _o: CreateCollectionOptions,
+        ns: Namespace,
+        options: CreateCollectionOptions,
     ) -> BoxFuture<'_, Result<()>> {
-        todo("collMod")
+        Box::pin(async move {
+            self.log.record("collMod", &ns, None);
+            Ok(self.catalog.modify(&ns, options)?)
+        })
     }
 
-    fn drop_collection(&self, _ns: Namespace) -> BoxFuture<'_, Result<()>> {
-        todo("drop")
+    fn drop_collection(&self, ns: Namespace) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.log.record("drop", &ns, None);
+            self.catalog.drop(&ns);
+            Ok(())
+        })
     }
 
-    fn list_collections(&self, _db: String) -> BoxFuture<'_, Result<Vec<CollectionInfo>>> {
-        todo("listCollections")
+    fn list_collections(&self, db: String) -> BoxFuture<'_, Result<Vec<CollectionInfo>>> {
+        Box::pin(async move {
+            self.log.record("listCollections", &db, None);
+            Ok(self.catalog.list(&db))
+        })
     }
 
-    fn drop_database(&self, _db: String) -> BoxFuture<'_, Result<()>> {
-        todo("dropDatabase")
+    fn drop_database(&self, db: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.log.record("dropDatabase", &db, None);
+            self.catalog.drop_database(&db);
+            Ok(())
+        })
     }
 
     fn list_databases(&self) -> BoxFuture<'_, Result<Vec<String>>> {
-        todo("listDatabases")
+        self.log.record("listDatabases", &"admin", None);
+        ready(Ok(self.catalog.databases()))
     }
 
     fn create_indexes(
         &self,
-        _ns: Namespace,
-        _i: Vec<IndexModel>,
+        ns: Namespace,
+        indexes: Vec<IndexModel>,
     ) -> BoxFuture<'_, Result<Vec<String>>> {
-        todo("createIndexes")
+        Box::pin(async move {
+            self.log.record("createIndexes", &ns, None);
+            let coll = self.writable(&ns)?;
+            let mut state = coll.write();
+            let state = &mut *state;
+            Ok(state.indexes.create(&ns, &state.store, indexes)?)
+        })
     }
 
-    fn list_indexes(&self, _ns: Namespace) -> BoxFuture<'_, Result<Vec<IndexModel>>> {
-        todo("listIndexes")
+    fn list_indexes(&self, ns: Namespace) -> BoxFuture<'_, Result<Vec<IndexModel>>> {
+        Box::pin(async move {
+            self.log.record("listIndexes", &ns, None);
+            match self.catalog.entry(&ns) {
+                Some(Entry::Collection(c)) => Ok(c.read().indexes.models()),
+                Some(Entry::View(_)) => Err(catalog::not_on_view(&ns).into()),
+                None => Err(CommandError::new(
+                    26,
+                    "NamespaceNotFound",
+                    format!("ns does not exist: {ns}"),
+                )
+                .into()),
+            }
+        })
     }
 
-    fn drop_index(&self, _ns: Namespace, _name: String) -> BoxFuture<'_, Result<()>> {
-        todo("dropIndexes")
+    fn drop_index(&self, ns: Namespace, name: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.log.record("dropIndexes", &ns, None);
+            match self.catalog.entry(&ns) {
+                Some(Entry::Collection(c)) => Ok(c.write().indexes.drop(&ns, &name)?),
+                Some(Entry::View(_)) => Err(catalog::not_on_view(&ns).into()),
+                None => {
+                    Err(
+                        CommandError::new(26, "NamespaceNotFound", format!("ns not found: {ns}"))
+                            .into(),
+                    )
+                }
+            }
+        })
     }
 }

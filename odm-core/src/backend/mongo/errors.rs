@@ -57,7 +57,7 @@ pub(crate) fn server_error(
         return Error::DuplicateKey {
             namespace: ns.to_string(),
             index: index.unwrap_or_else(|| "unknown".into()),
-            key: details,
+            key: Box::new(details),
         };
     }
     Error::Command(CommandError::new(code, code_name, message))
@@ -185,7 +185,7 @@ mod tests {
         match single_write_error(w, &ns) {
             Error::DuplicateKey { index, key, .. } => {
                 assert_eq!(index, "_id_");
-                assert_eq!(key, doc! { "_id": 1 });
+                assert_eq!(*key, doc! { "_id": 1 });
             }
             other => panic!("{other:?}"),
         }

@@ -107,9 +107,9 @@ pub(crate) fn error_parts(e: &Error) -> (i32, String, String, Document) {
                 "DuplicateKey".into(),
                 format!(
                     "E11000 duplicate key error collection: {namespace} index: {index} dup key: {}",
-                    crate::value::display_bson(&Bson::Document(key.clone()))
+                    crate::value::display_bson(&Bson::Document((**key).clone()))
                 ),
-                doc! { "keyPattern": pattern, "keyValue": key.clone() },
+                doc! { "keyPattern": pattern, "keyValue": (**key).clone() },
             )
         }
         Error::Validation { errors, .. } => (

@@ -74,7 +74,7 @@ fn duplicate_keys_reply_with_key_pattern_and_value() {
     let e = Error::DuplicateKey {
         namespace: "shop.users".into(),
         index: "email_1".into(),
-        key: doc! { "email": "a@b.c" },
+        key: Box::new(doc! { "email": "a@b.c" }),
     };
     let r = error_reply(&e);
     assert_eq!(r.get_i32("code").unwrap(), 11000);

@@ -1,17 +1,187 @@
 //! The query matcher: a filter document compiled once into a tree that
 //! tests raw documents without decoding them.
 //!
-//! STUB: the interface is fixed; the implementation lands with the query issue.
+//! Compilation ([`compile`]) turns `{age: {$gte: 30}, "address.city": "Paris"}`
+//! into a [`Node`] tree whose leaves pair a parsed path with a predicate on
+//! one value. Matching walks the raw bytes of a document along each leaf's
+//! path ([`path`]) and tests only the values it reaches; nothing is decoded
+//! or allocated unless `$expr` needs the whole document.
 
-use bson::raw::RawDocument;
+mod array;
+mod compile;
+mod element;
+pub(crate) mod path;
+mod pred;
+mod regex;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use bson::raw::{RawBsonRef, RawDocument};
 use bson::Document;
 
+use self::compile::{compile_filter, Ctx};
+use self::path::FieldPath;
+use self::pred::Pred;
+use self::schema::Schema;
+use crate::backend::memory::aggregate::expr::{Expr, Vars};
 use crate::error::CommandError;
 
 /// A compiled filter.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    _filter: Document,
+    root: Node,
+}
+
+/// A node of a compiled filter.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    /// Every child matches (`$and`, several fields); empty matches everything.
+    All(Vec<Node>),
+    /// Some child matches (`$or`).
+    Any(Vec<Node>),
+    /// The child does not match (`$not`, `$nor`, `$ne`, `$nin`, `$exists: false`).
+    Not(Box<Node>),
+    /// A predicate on the values a path reaches.
+    Leaf(Box<Leaf>),
+    /// `$expr`.
+    Expr(Box<ExprNode>),
+    /// `$jsonSchema`.
+    Schema(Box<Schema>),
+    /// Matches nothing (`$all: []`, `$alwaysFalse`).
+    False,
+}
+
+/// A path and the predicate its values are tested with.
+#[derive(Debug, Clone)]
+pub(crate) struct Leaf {
+    path: FieldPath,
+    pred: Pred,
+}
+
+/// A compiled `$expr` with the variables it sees.
+#[derive(Debug, Clone)]
+pub(crate) struct ExprNode {
+    expr: Expr,
+    vars: Vars,
+}
+
+impl Leaf {
+    fn eval_doc(&self, doc: &RawDocument, pos: &mut Option<usize>) -> bool {
+        if self.path.is_empty() {
+            return self.pred.test(Some(RawBsonRef::Document(doc)));
+        }
+        let mut hit = None;
+        let matched = self.path.walk(doc, self.pred.leaf_arrays(), &mut |v, i| {
+            if let (Pred::ElemMatchValue(_) | Pred::ElemMatchDoc(_), Some(RawBsonRef::Array(a))) =
+                (&self.pred, v)
+            {
+                // `$` refers to the element `$elemMatch` picked.
+                let p = self.pred.elem_match_position(a);
+                hit = i.or(p);
+                return p.is_some();
+            }
+            if self.pred.test(v) {
+                hit = i;
+                true
+            } else {
+                false
+            }
+        });
+        if matched && pos.is_none() {
+            *pos = hit;
+        }
+        matched
+    }
+}
+
+impl Node {
+    /// Evaluate against a document, recording the first array index that a
+    /// matching path went through in `pos`.
+    fn eval(&self, doc: &RawDocument, pos: &mut Option<usize>) -> Result<bool, CommandError> {
+        Ok(match self {
+            Node::All(nodes) => {
+                for n in nodes {
+                    if !n.eval(doc, pos)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Node::Any(nodes) => {
+                for n in nodes {
+                    // A clause that fails must not leave its index behind.
+                    let mut p = None;
+                    if n.eval(doc, &mut p)? {
+                        if pos.is_none() {
+                            *pos = p;
+                        }
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            Node::Not(n) => !n.eval(doc, &mut None)?,
+            Node::Leaf(l) => l.eval_doc(doc, pos),
+            Node::Expr(e) => {
+                let decoded = Document::try_from(doc).map_err(|err| {
+                    CommandError::new(2, "BadValue", format!("invalid document: {err}"))
+                })?;
+                e.expr.eval(&decoded, &e.vars)?.as_ref().is_some_and(truthy)
+            }
+            Node::Schema(s) => s.matches(doc),
+            Node::False => false,
+        })
+    }
+
+    /// Evaluate against a document inside `$elemMatch`.
+    pub(crate) fn eval_doc(&self, doc: &RawDocument) -> Result<bool, CommandError> {
+        self.eval(doc, &mut None)
+    }
+
+    /// Evaluate a value-form `$elemMatch` node (leaves with the empty path)
+    /// against one array element, without expanding nested arrays.
+    pub(crate) fn eval_value(&self, v: RawBsonRef<'_>) -> Result<bool, CommandError> {
+        Ok(match self {
+            Node::All(nodes) => {
+                for n in nodes {
+                    if !n.eval_value(v)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Node::Any(nodes) => {
+                for n in nodes {
+                    if n.eval_value(v)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            Node::Not(n) => !n.eval_value(v)?,
+            Node::Leaf(l) if l.path.is_empty() => l.pred.test(Some(v)),
+            Node::False => false,
+            other => match v {
+                RawBsonRef::Document(d) => other.eval_doc(d)?,
+                _ => false,
+            },
+        })
+    }
+}
+
+/// Aggregation truthiness: false, null, undefined and zero are false.
+fn truthy(v: &bson::Bson) -> bool {
+    use bson::Bson;
+    match v {
+        Bson::Boolean(b) => *b,
+        Bson::Null | Bson::Undefined => false,
+        Bson::Int32(i) => *i != 0,
+        Bson::Int64(i) => *i != 0,
+        Bson::Double(d) => *d != 0.0,
+        Bson::Decimal128(_) => element::truthy(v),
+        _ => true,
+    }
 }
 
 impl Matcher {
@@ -24,20 +194,20 @@ impl Matcher {
     /// Compile a filter whose `$expr` may refer to `let` variables (`$$name`).
     pub fn compile_with_vars(
         filter: &Document,
-        _let_vars: Option<&Document>,
+        let_vars: Option<&Document>,
     ) -> Result<Self, CommandError> {
+        let ctx = Ctx {
+            let_vars,
+            in_elem_match: false,
+        };
         Ok(Matcher {
-            _filter: filter.clone(),
+            root: compile_filter(filter, &ctx)?,
         })
     }
 
     /// Whether `doc` matches. Errors come only from `$expr` evaluation.
-    pub fn matches(&self, _doc: &RawDocument) -> Result<bool, CommandError> {
-        Err(CommandError::new(
-            238,
-            "NotImplemented",
-            "matcher not implemented yet",
-        ))
+    pub fn matches(&self, doc: &RawDocument) -> Result<bool, CommandError> {
+        self.root.eval(doc, &mut None)
     }
 
     /// Whether `doc` matches and, for the positional `$` update and
@@ -48,11 +218,12 @@ impl Matcher {
         &self,
         doc: &RawDocument,
     ) -> Result<Option<Option<usize>>, CommandError> {
-        Ok(self.matches(doc)?.then_some(None))
+        let mut pos = None;
+        Ok(self.root.eval(doc, &mut pos)?.then_some(pos))
     }
 
     /// Whether the filter matches every document (`{}`), so a scan can skip it.
     pub fn is_match_all(&self) -> bool {
-        self._filter.is_empty()
+        matches!(&self.root, Node::All(n) if n.is_empty())
     }
 }

@@ -1,12 +1,37 @@
 //! The update applier: an update document (or pipeline) compiled once and
 //! applied to documents with MongoDB's semantics and errors.
 //!
-//! STUB: the interface is fixed; the implementation lands with the query issue.
+//! Compiling parses every operator and path, rejects overlapping paths and
+//! checks `arrayFilters`; applying walks the document in MongoDB's order
+//! (paths sorted field by field, numeric names by value) on a copy, so a
+//! failing update leaves the document as it was.
 
-use bson::Document;
+mod arrays;
+mod bit;
+mod compile;
+mod fields;
+mod filters;
+mod path;
+mod pipeline;
+mod upsert;
 
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Ordering;
+
+use bson::{Bson, Document};
+
+use self::compile::{Kind, Op};
+use self::filters::ArrayFilters;
+use self::path::{walk, Part, Walk};
+use self::pipeline::Pipeline;
+use crate::backend::memory::compare::compare_bson;
 use crate::backend::UpdateModification;
 use crate::error::CommandError;
+use crate::value::display_bson;
+
+pub use self::upsert::upsert_seed;
 
 /// What the applier needs to know about the document being updated.
 #[derive(Debug, Clone, Default)]
@@ -19,10 +44,23 @@ pub struct ApplyContext {
     pub now: Option<bson::DateTime>,
 }
 
+#[derive(Debug, Clone)]
+enum Plan {
+    Operators {
+        /// In application order.
+        ops: Vec<Op>,
+        filters: ArrayFilters,
+        positional: bool,
+        /// The distinct top-level fields the modifiers start from.
+        touched: Vec<String>,
+    },
+    Pipeline(Pipeline),
+}
+
 /// A compiled update.
 #[derive(Debug, Clone)]
 pub struct UpdatePlan {
-    _update: UpdateModification,
+    plan: Plan,
 }
 
 impl UpdatePlan {
@@ -30,26 +68,238 @@ impl UpdatePlan {
     /// An update document without operators, or with conflicting paths, is an error.
     pub fn compile(
         update: &UpdateModification,
-        _array_filters: Option<&[Document]>,
-        _let_vars: Option<&Document>,
+        array_filters: Option<&[Document]>,
+        let_vars: Option<&Document>,
     ) -> Result<Self, CommandError> {
-        Ok(UpdatePlan {
-            _update: update.clone(),
-        })
+        let plan = match update {
+            UpdateModification::Document(d) => compile_operators(d, array_filters, let_vars)?,
+            UpdateModification::Pipeline(stages) => {
+                if array_filters.is_some_and(|f| !f.is_empty()) {
+                    return Err(CommandError::new(
+                        72,
+                        "InvalidOptions",
+                        "arrayFilters may not be specified for pipeline-style updates",
+                    ));
+                }
+                Plan::Pipeline(Pipeline::compile(stages, let_vars)?)
+            }
+        };
+        Ok(UpdatePlan { plan })
+    }
+
+    /// Whether the update uses the positional `$` operator, so the caller
+    /// must find the matched array index (`Matcher::matches_positional`).
+    pub fn needs_positional(&self) -> bool {
+        matches!(
+            self.plan,
+            Plan::Operators {
+                positional: true,
+                ..
+            }
+        )
     }
 
     /// Apply to `doc` in place; `Ok(true)` if it changed. On error `doc` is unchanged.
-    pub fn apply(&self, _doc: &mut Document, _ctx: &ApplyContext) -> Result<bool, CommandError> {
-        Err(CommandError::new(
-            238,
-            "NotImplemented",
-            "updates not implemented yet",
-        ))
+    pub fn apply(&self, doc: &mut Document, ctx: &ApplyContext) -> Result<bool, CommandError> {
+        let new = match &self.plan {
+            Plan::Operators {
+                ops,
+                filters,
+                positional,
+                touched,
+            } => {
+                if *positional && ctx.positional.is_none() {
+                    return Err(path::no_positional_match());
+                }
+                return apply_operators(ops, filters, touched, doc, ctx);
+            }
+            Plan::Pipeline(p) => {
+                let mut new = p.run(doc)?;
+                if let (Some(id), false) = (doc.get("_id"), new.contains_key("_id")) {
+                    // A pipeline that drops `_id` keeps the original, as a replacement does.
+                    let mut with_id = Document::new();
+                    with_id.insert("_id", id.clone());
+                    with_id.extend(new);
+                    new = with_id;
+                }
+                if fields::identical_docs(doc, &new) {
+                    return Ok(false);
+                }
+                new
+            }
+        };
+        check_id(doc.get("_id"), new.get("_id"))?;
+        *doc = new;
+        Ok(true)
     }
 }
 
-/// The document an upsert starts from: the equality parts of `filter`
-/// (`{a: 1, "b.c": 2, $and: [{d: 3}]}` → `{a: 1, b: {c: 2}, d: 3}`).
-pub fn upsert_seed(_filter: &Document) -> Result<Document, CommandError> {
-    Ok(Document::new())
+fn compile_operators(
+    d: &Document,
+    array_filters: Option<&[Document]>,
+    let_vars: Option<&Document>,
+) -> Result<Plan, CommandError> {
+    if !d.keys().any(|k| k.starts_with('$')) {
+        return Err(CommandError::failed_to_parse(
+            "Update document requires atomic operators",
+        ));
+    }
+    if let Some(k) = d.keys().find(|k| !k.starts_with('$')) {
+        return Err(CommandError::failed_to_parse(format!(
+            "Unknown modifier: {k}. Expected a valid update modifier or pipeline-style update \
+             specified as an array"
+        )));
+    }
+    let mut ops = compile::parse(d)?;
+    compile::check_conflicts(&ops)?;
+    let filters = ArrayFilters::compile(array_filters, let_vars)?;
+    for op in &ops {
+        if let Some(id) = op.path.identifiers().find(|id| !filters.has(id)) {
+            return Err(CommandError::bad_value(format!(
+                "No array filter found for identifier '{id}' in path '{}'",
+                op.path.text
+            )));
+        }
+    }
+    if let Some(unused) = filters
+        .identifiers()
+        .find(|id| !ops.iter().any(|op| op.path.identifiers().any(|u| u == *id)))
+    {
+        return Err(CommandError::failed_to_parse(format!(
+            "The array filter for identifier '{unused}' was not used in the update {}",
+            display_bson(&Bson::Document(d.clone()))
+        )));
+    }
+    let positional = ops
+        .iter()
+        .any(|op| op.path.parts.contains(&Part::Positional));
+    ops.sort_by(|a, b| compile::order_path(a).apply_order(compile::order_path(b)));
+    let mut touched: Vec<String> = Vec::new();
+    for op in &ops {
+        let mut heads = vec![&op.path];
+        if let Kind::Rename(to) = &op.kind {
+            heads.push(to);
+        }
+        for path in heads {
+            if let Some(Part::Field(head)) = path.parts.first() {
+                if !touched.contains(head) {
+                    touched.push(head.clone());
+                }
+            }
+        }
+    }
+    Ok(Plan::Operators {
+        ops,
+        filters,
+        positional,
+        touched,
+    })
+}
+
+/// Apply the modifiers to `doc` in place; on error, put back the top-level
+/// fields they touched, as they were and where they were.
+///
+/// Only those fields are copied beforehand: a modifier never reaches outside
+/// the top-level field its path starts with.
+fn apply_operators(
+    ops: &[Op],
+    filters: &ArrayFilters,
+    touched: &[String],
+    doc: &mut Document,
+    ctx: &ApplyContext,
+) -> Result<bool, CommandError> {
+    let id = doc.get("_id").cloned();
+    let len = doc.len();
+    let backup: Vec<(Option<usize>, &str, Option<Bson>)> = touched
+        .iter()
+        .map(|name| {
+            let at = doc.keys().position(|k| k == name);
+            (at, name.as_str(), doc.get(name).cloned())
+        })
+        .collect();
+    let w = Walk {
+        ctx,
+        filters,
+        id: id.as_ref(),
+    };
+    let mut root = Bson::Document(std::mem::take(doc));
+    let mut result = Ok(false);
+    for op in ops {
+        let step = match &op.kind {
+            Kind::SetOnInsert(_) if !ctx.is_insert => Ok(false),
+            Kind::Rename(to) => fields::rename(&mut root, &op.path, to, &w),
+            _ => walk(&mut root, op, 0, &w),
+        };
+        match step {
+            Ok(changed) => result = result.map(|c| c | changed),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let Bson::Document(new) = root else {
+        // The root stays a document: modifiers only replace values below it.
+        return Err(CommandError::new(
+            1,
+            "InternalError",
+            "update replaced the document root",
+        ));
+    };
+    *doc = new;
+    let result = result.and_then(|changed| {
+        check_id(id.as_ref(), doc.get("_id"))?;
+        Ok(changed)
+    });
+    if result.is_err() {
+        restore(doc, len, backup);
+    }
+    result
+}
+
+/// Undo [`apply_operators`]: drop the touched fields and put the saved ones
+/// back at their original positions among the untouched ones.
+fn restore(doc: &mut Document, len: usize, backup: Vec<(Option<usize>, &str, Option<Bson>)>) {
+    let mut current = std::mem::take(doc);
+    let mut saved: Vec<(usize, &str, Bson)> = Vec::with_capacity(backup.len());
+    for (at, name, value) in backup {
+        current.remove(name);
+        if let (Some(at), Some(value)) = (at, value) {
+            saved.push((at, name, value));
+        }
+    }
+    saved.sort_by_key(|(at, _, _)| *at);
+    let mut saved = saved.into_iter().peekable();
+    let mut untouched = current.into_iter();
+    for i in 0..len {
+        match saved.next_if(|(at, _, _)| *at == i) {
+            Some((_, name, value)) => {
+                doc.insert(name, value);
+            }
+            None => {
+                if let Some((k, v)) = untouched.next() {
+                    doc.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+/// `_id` may be set to an equal value but never changed or removed.
+fn check_id(before: Option<&Bson>, after: Option<&Bson>) -> Result<(), CommandError> {
+    let same = match (before, after) {
+        (None, _) => true,
+        (Some(b), Some(a)) => {
+            compare_bson(b, a) == Ordering::Equal && b.element_type() == a.element_type()
+        }
+        (Some(_), None) => false,
+    };
+    if same {
+        return Ok(());
+    }
+    Err(CommandError::new(
+        66,
+        "ImmutableField",
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+    ))
 }

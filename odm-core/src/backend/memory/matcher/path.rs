@@ -1,0 +1,220 @@
+//! Dotted field paths and their traversal over raw BSON, shared by the
+//! matcher, sorting and projection.
+//!
+//! A path is walked the way MongoDB walks it: through embedded documents,
+//! through every document element of an intermediate array, and, for a
+//! numeric part, also to the array element at that index. Only the values at
+//! the end of the path are handed to a visitor; nothing else is decoded.
+
+use bson::raw::{RawBsonRef, RawDocument};
+
+/// One part of a dotted path, with its array index when it is all digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub(crate) key: Box<str>,
+    pub(crate) index: Option<usize>,
+}
+
+/// A parsed dotted path such as `items.0.qty`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldPath {
+    parts: Box<[Part]>,
+}
+
+/// What a walk hands to the visitor when the path ends on an array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LeafArrays {
+    /// Each element, then the array itself (equality, comparisons, `$in`...).
+    ElementsAndWhole,
+    /// Only the array itself (`$size`, `$elemMatch`, `$exists`).
+    WholeOnly,
+    /// Each element; an empty array is handed over whole (sort keys).
+    Elements,
+}
+
+impl FieldPath {
+    /// Parse `a.b.0`; an empty path stands for the value itself.
+    pub(crate) fn parse(dotted: &str) -> Self {
+        if dotted.is_empty() {
+            return FieldPath {
+                parts: Box::new([]),
+            };
+        }
+        let parts = dotted
+            .split('.')
+            .map(|p| Part {
+                key: p.into(),
+                index: parse_index(p),
+            })
+            .collect();
+        FieldPath { parts }
+    }
+
+    /// The parts of the path.
+    pub(crate) fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// Whether this is the empty path (the value itself, in `$elemMatch`).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Visit every value the path reaches in `doc` (`None` where it reaches
+    /// nothing), with the index of the first array element traversed. Stops
+    /// and returns `true` as soon as the visitor does.
+    pub(crate) fn walk<'a, F>(&self, doc: &'a RawDocument, leaf: LeafArrays, f: &mut F) -> bool
+    where
+        F: FnMut(Option<RawBsonRef<'a>>, Option<usize>) -> bool,
+    {
+        walk_doc(doc, &self.parts, leaf, None, f)
+    }
+}
+
+/// MongoDB treats a path part as an array index when it is all ASCII digits.
+fn parse_index(p: &str) -> Option<usize> {
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    p.parse().ok()
+}
+
+/// Look up a top-level key without decoding the values it skips over.
+pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>> {
+    for elem in doc.iter_elements() {
+        let elem = elem.ok()?;
+        if elem.key().as_str() == key {
+            return elem.value().ok();
+        }
+    }
+    None
+}
+
+fn walk_doc<'a, F>(
+    doc: &'a RawDocument,
+    parts: &[Part],
+    leaf: LeafArrays,
+    pos: Option<usize>,
+    f: &mut F,
+) -> bool
+where
+    F: FnMut(Option<RawBsonRef<'a>>, Option<usize>) -> bool,
+{
+    match parts.split_first() {
+        None => f(Some(RawBsonRef::Document(doc)), pos),
+        Some((first, rest)) => walk_value(get(doc, &first.key), rest, leaf, pos, f),
+    }
+}
+
+fn walk_value<'a, F>(
+    v: Option<RawBsonRef<'a>>,
+    rest: &[Part],
+    leaf: LeafArrays,
+    pos: Option<usize>,
+    f: &mut F,
+) -> bool
+where
+    F: FnMut(Option<RawBsonRef<'a>>, Option<usize>) -> bool,
+{
+    match (v, rest.split_first()) {
+        (Some(RawBsonRef::Array(arr)), None) => match leaf {
+            LeafArrays::WholeOnly => f(v, pos),
+            LeafArrays::ElementsAndWhole => {
+                for (i, e) in arr.into_iter().flatten().enumerate() {
+                    if f(Some(e), pos.or(Some(i))) {
+                        return true;
+                    }
+                }
+                f(v, pos)
+            }
+            LeafArrays::Elements => {
+                let mut empty = true;
+                for (i, e) in arr.into_iter().flatten().enumerate() {
+                    empty = false;
+                    if f(Some(e), pos.or(Some(i))) {
+                        return true;
+                    }
+                }
+                empty && f(v, pos)
+            }
+        },
+        (_, None) => f(v, pos),
+        (Some(RawBsonRef::Document(d)), Some(_)) => walk_doc(d, rest, leaf, pos, f),
+        (Some(RawBsonRef::Array(arr)), Some((next, after))) => {
+            if let Some(idx) = next.index {
+                if let Ok(Some(e)) = arr.get(idx) {
+                    if walk_value(Some(e), after, leaf, pos.or(Some(idx)), f) {
+                        return true;
+                    }
+                }
+            }
+            // Nested arrays are not entered: `a.b` does not reach into `a: [[{b: 1}]]`.
+            for (i, e) in arr.into_iter().flatten().enumerate() {
+                if let RawBsonRef::Document(d) = e {
+                    if walk_doc(d, rest, leaf, pos.or(Some(i)), f) {
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+        (_, Some(_)) => f(None, pos),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bson::{rawdoc, RawBson};
+
+    fn collect(
+        doc: &RawDocument,
+        path: &str,
+        leaf: LeafArrays,
+    ) -> Vec<(Option<RawBson>, Option<usize>)> {
+        let mut out = Vec::new();
+        FieldPath::parse(path).walk(doc, leaf, &mut |v, i| {
+            out.push((v.map(RawBson::from), i));
+            false
+        });
+        out
+    }
+
+    #[test]
+    fn dotted_paths_reach_through_arrays_of_documents() {
+        let d = rawdoc! {"items": [{"qty": 1}, {"sku": "x"}, 7, {"qty": [2, 3]}]};
+        let got = collect(&d, "items.qty", LeafArrays::ElementsAndWhole);
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0], (Some(RawBson::Int32(1)), Some(0)));
+        assert_eq!(got[1], (None, Some(1)));
+        assert_eq!(got[2], (Some(RawBson::Int32(2)), Some(3)));
+        assert_eq!(got[3], (Some(RawBson::Int32(3)), Some(3)));
+    }
+
+    #[test]
+    fn numeric_parts_index_arrays_and_name_keys() {
+        let d = rawdoc! {"a": [{"b": 1}, {"b": 2}], "m": {"0": "zero"}};
+        // The element at index 1 first; then each element document, which has no key "1".
+        let got = collect(&d, "a.1.b", LeafArrays::WholeOnly);
+        assert_eq!(got[0], (Some(RawBson::Int32(2)), Some(1)));
+        assert!(got[1..].iter().all(|(v, _)| v.is_none()));
+        let got = collect(&d, "m.0", LeafArrays::WholeOnly);
+        assert_eq!(got, vec![(Some(RawBson::String("zero".into())), None)]);
+    }
+
+    #[test]
+    fn nested_arrays_are_not_entered_midway() {
+        let d = rawdoc! {"a": [[{"b": 1}]]};
+        assert!(collect(&d, "a.b", LeafArrays::ElementsAndWhole).is_empty());
+    }
+
+    #[test]
+    fn sort_leaves_hand_over_empty_arrays() {
+        let d = rawdoc! {"a": [], "b": [1]};
+        assert_eq!(collect(&d, "a", LeafArrays::Elements).len(), 1);
+        assert_eq!(
+            collect(&d, "b", LeafArrays::Elements),
+            vec![(Some(RawBson::Int32(1)), Some(0))]
+        );
+    }
+}

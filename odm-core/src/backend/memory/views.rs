@@ -1,0 +1,191 @@
+//! Reads that go through pipelines: `find` on a collection or a view, the
+//! documents a view produces, and the `aggregate` command (collectionless
+//! `$documents` included). `$out` and `$merge` live in [`super::out`].
+
+use bson::raw::RawDocumentBuf;
+use bson::{Bson, Document};
+
+use super::aggregate::{self, expr};
+use super::catalog::Entry;
+use super::projection::Projection;
+use super::read::{self, Selector};
+use super::sort::SortSpec;
+use super::MemoryBackend;
+use crate::backend::{AggregateOptions, FindOptions, Namespace};
+use crate::error::{CommandError, Result};
+
+/// Views on views deeper than this are refused (MongoDB's limit is 20).
+const MAX_VIEW_DEPTH: usize = 20;
+
+fn internal(e: impl std::fmt::Display) -> CommandError {
+    CommandError::new(1, "InternalError", e.to_string())
+}
+
+/// Encode pipeline output for the cursor.
+pub(crate) fn to_raw(docs: Vec<Document>) -> Result<Vec<RawDocumentBuf>, CommandError> {
+    docs.iter()
+        .map(|d| RawDocumentBuf::try_from(d).map_err(internal))
+        .collect()
+}
+
+impl MemoryBackend {
+    /// `find`: select, sort, skip, limit, project.
+    pub(crate) fn find_docs(
+        &self,
+        ns: &Namespace,
+        filter: &Document,
+        options: &FindOptions,
+    ) -> Result<Vec<RawDocumentBuf>> {
+        let selector = Selector::new(filter, options.let_vars.as_ref())?;
+        let sort = options
+            .sort
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(SortSpec::compile)
+            .transpose()?;
+        let projection = options
+            .projection
+            .as_ref()
+            .filter(|p| !p.is_empty())
+            .map(Projection::compile)
+            .transpose()?;
+        let docs = match self.catalog.entry(ns) {
+            None => Vec::new(),
+            Some(Entry::Collection(c)) => {
+                let state = c.read();
+                let hits =
+                    selector.select(&state.store, sort.as_ref(), options.skip, options.limit)?;
+                read::project(&hits, projection.as_ref())?
+            }
+            Some(Entry::View(_)) => {
+                let source = self.view_docs(ns)?;
+                let hits = selector.select_from(
+                    source.iter().enumerate().map(|(i, d)| (i, d.as_ref())),
+                    sort.as_ref(),
+                    options.skip,
+                    options.limit,
+                )?;
+                read::project(&hits, projection.as_ref())?
+            }
+        };
+        Ok(docs)
+    }
+
+    /// The documents a view produces, encoded.
+    pub(crate) fn view_docs(&self, ns: &Namespace) -> Result<Vec<RawDocumentBuf>> {
+        Ok(to_raw(self.source_documents(ns, 0)?)?)
+    }
+
+    /// The documents of a collection, or of a view (its pipeline applied),
+    /// decoded for the aggregation engine. Missing collections are empty.
+    pub(crate) fn source_documents(
+        &self,
+        ns: &Namespace,
+        depth: usize,
+    ) -> Result<Vec<Document>, CommandError> {
+        match self.catalog.entry(ns) {
+            None => Ok(Vec::new()),
+            Some(Entry::Collection(c)) => {
+                let state = c.read();
+                state
+                    .store
+                    .iter()
+                    .map(|(_, d)| Document::try_from(d).map_err(internal))
+                    .collect()
+            }
+            Some(Entry::View(view)) => {
+                if depth >= MAX_VIEW_DEPTH {
+                    return Err(CommandError::new(
+                        13,
+                        "ViewDepthLimitExceeded",
+                        format!("View depth too deep or view cycle detected; maximum depth is {MAX_VIEW_DEPTH}"),
+                    ));
+                }
+                let source = Namespace::new(ns.db.clone(), view.view_on.as_str());
+                let input = self.source_documents(&source, depth + 1)?;
+                let vars = expr::Vars::new(None)?;
+                self.run(ns, input, &view.pipeline, &vars)
+            }
+        }
+    }
+
+    /// Run a pipeline whose `$lookup`s read the same database.
+    fn run(
+        &self,
+        ns: &Namespace,
+        input: Vec<Document>,
+        pipeline: &[Document],
+        vars: &expr::Vars,
+    ) -> Result<Vec<Document>, CommandError> {
+        let lookup = |coll: &str| self.source_documents(&Namespace::new(ns.db.clone(), coll), 0);
+        aggregate::run_pipeline(input, pipeline, vars, &lookup)
+    }
+
+    /// The `aggregate` command.
+    pub(crate) fn aggregate_docs(
+        &self,
+        ns: &Namespace,
+        pipeline: &[Document],
+        options: &AggregateOptions,
+    ) -> Result<Vec<RawDocumentBuf>> {
+        let vars = expr::Vars::new(options.let_vars.as_ref())?;
+        let (stages, output) = match pipeline.split_last() {
+            Some((last, rest)) if last.contains_key("$out") || last.contains_key("$merge") => {
+                (rest, Some(last))
+            }
+            _ => (pipeline, None),
+        };
+        let (input, stages) = if &*ns.coll == "1" {
+            collectionless_input(stages, &vars)?
+        } else {
+            (self.source_documents(ns, 0)?, stages)
+        };
+        let results = self.run(ns, input, stages, &vars)?;
+        match output {
+            None => Ok(to_raw(results)?),
+            Some(stage) => {
+                self.write_output(ns, stage, results, options)?;
+                Ok(Vec::new())
+            }
+        }
+    }
+}
+
+/// A collectionless pipeline must start with `$documents`, whose expression
+/// gives the input documents.
+fn collectionless_input<'p>(
+    stages: &'p [Document],
+    vars: &expr::Vars,
+) -> Result<(Vec<Document>, &'p [Document]), CommandError> {
+    let Some((first, rest)) = stages.split_first() else {
+        return Ok((Vec::new(), stages));
+    };
+    let Some(spec) = first.get("$documents") else {
+        let name = first.keys().next().cloned().unwrap_or_default();
+        return Err(CommandError::new(
+            73,
+            "InvalidNamespace",
+            format!("{{aggregate: 1}} is not valid for '{name}'; a collection is required."),
+        ));
+    };
+    let value = expr::Expr::compile(spec)?.eval(&Document::new(), vars)?;
+    let Some(Bson::Array(items)) = value else {
+        return Err(CommandError::new(
+            5858203,
+            "Location5858203",
+            "error during $documents: the expression must evaluate to an array of objects",
+        ));
+    };
+    let docs = items
+        .into_iter()
+        .map(|v| match v {
+            Bson::Document(d) => Ok(d),
+            _ => Err(CommandError::new(
+                40228,
+                "Location40228",
+                "$documents: each element must be an object",
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((docs, rest))
+}

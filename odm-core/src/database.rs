@@ -1,0 +1,139 @@
+//! `Database`: a backend and a database name, the entry point of the typed API.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::backend::memory::MemoryBackend;
+use crate::backend::{Backend, CommandLog, Namespace};
+use crate::collection::Collection;
+use crate::document::Document;
+use crate::error::Result;
+
+/// The database name used when none is given (`Database::memory()`, a URI without one).
+pub const DEFAULT_DATABASE: &str = "odm";
+
+/// A database on some backend. Cheap to clone (an `Arc` inside); share it
+/// across tasks.
+///
+/// ```
+/// # async fn demo() -> odm_core::Result<()> {
+/// let db = odm_core::Database::memory();
+/// assert_eq!(db.name(), "odm");
+/// assert_eq!(db.backend().name(), "memory");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Database {
+    backend: Arc<dyn Backend>,
+    name: Arc<str>,
+}
+
+impl Database {
+    /// A database named `odm` on a fresh in-memory engine: nothing to install,
+    /// MongoDB's semantics, gone when the last clone is dropped.
+    pub fn memory() -> Self {
+        Self::with_backend(Arc::new(MemoryBackend::new()), DEFAULT_DATABASE)
+    }
+
+    /// The database `name` on any backend (your own included).
+    pub fn with_backend(backend: Arc<dyn Backend>, name: impl Into<Arc<str>>) -> Self {
+        Database {
+            backend,
+            name: name.into(),
+        }
+    }
+
+    /// The same backend, another database.
+    pub fn sibling(&self, name: impl Into<Arc<str>>) -> Self {
+        Self::with_backend(self.backend.clone(), name)
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The backend underneath.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    /// The commands the backend ran (counted always; listed while recording).
+    pub fn command_log(&self) -> &CommandLog {
+        self.backend.command_log()
+    }
+
+    /// The typed collection of model `M`.
+    pub fn collection<M: Document>(&self) -> Collection<M> {
+        Collection::new(self.clone(), M::COLLECTION)
+    }
+
+    /// The typed collection of model `M` under another name.
+    pub fn collection_named<M: Document>(&self, name: &str) -> Collection<M> {
+        Collection::new(self.clone(), name)
+    }
+
+    /// The namespace of a collection of this database.
+    pub fn namespace(&self, collection: &str) -> Namespace {
+        Namespace::new(self.name.clone(), collection)
+    }
+
+    /// The names of this database's collections, sorted.
+    pub async fn list_collection_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .backend
+            .list_collections(self.name.to_string())
+            .await?
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Drop the whole database.
+    pub async fn drop(&self) -> Result<()> {
+        self.backend.drop_database(self.name.to_string()).await
+    }
+}
+
+#[cfg(feature = "mongodb")]
+impl Database {
+    /// Connect to a MongoDB server (a local mongod, a replica set, Atlas) with
+    /// the official driver. The database is the URI's default database
+    /// (`mongodb://host/shop` → `shop`), or `odm`.
+    pub async fn connect(uri: &str) -> Result<Self> {
+        let (backend, default_db) = crate::backend::mongo::connect(uri).await?;
+        let name = default_db.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+        Ok(Self::with_backend(backend, name))
+    }
+
+    /// `MONGODB_URI` from the environment, or from a `.env` file in the
+    /// working directory or above: connect to it when set, otherwise use a
+    /// fresh in-memory engine (and say so once through `tracing`).
+    pub async fn from_env() -> Result<Self> {
+        // A missing .env file is the normal case, not an error.
+        let _ = dotenvy::dotenv();
+        match std::env::var("MONGODB_URI") {
+            Ok(uri) if !uri.trim().is_empty() => Self::connect(uri.trim()).await,
+            _ => {
+                static ONCE: std::sync::Once = std::sync::Once::new();
+                ONCE.call_once(|| {
+                    tracing::info!(
+                        "MONGODB_URI is not set: using odm's in-memory engine (data is not persisted)"
+                    )
+                });
+                Ok(Self::memory())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("name", &self.name)
+            .field("backend", &self.backend.name())
+            .finish()
+    }
+}

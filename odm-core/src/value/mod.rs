@@ -142,6 +142,11 @@ pub trait FromBson: Sized {
 /// Implemented for `ObjectId` (generated on insert when the model has none),
 /// `String`, `i32`, `i64`, `Uuid`. Implement it for your own id type
 /// (a newtype around one of these, say) to use that as `_id`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a document id",
+    label = "not an id type",
+    note = "an id is an `ObjectId`, `String`, `i32`, `i64` or `Uuid` (or an `Option` of one, set on insert), or your own type implementing `odm::value::IdValue`"
+)]
 pub trait IdValue: IntoBson + FromBson + Clone + Send + Sync + std::fmt::Debug + 'static {
     /// A fresh id for a document inserted without one, if this id type can make
     /// one (`ObjectId` can; a `String` cannot).

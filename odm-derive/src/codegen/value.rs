@@ -269,10 +269,8 @@ pub fn type_assertions(cont: &Container) -> TokenStream {
     let checks = cont.fields().iter().map(|f| {
         let ty = f.ty;
         match &f.kind {
-            FieldKind::Id { optional } => {
-                let id = optional.unwrap_or(ty);
-                quote_spanned!(id.span()=> __odm_id::<#id>();)
-            }
+            // `type Id = ..` already requires `IdValue`, at the field's type.
+            FieldKind::Id { .. } => quote!(),
             FieldKind::Plain => quote_spanned!(ty.span()=>
                 __odm_into::<#ty>();
                 __odm_from::<#ty>();
@@ -285,7 +283,6 @@ pub fn type_assertions(cont: &Container) -> TokenStream {
         fn __odm_assert_field_types() {
             fn __odm_into<T: ?Sized + #core::value::IntoBson>() {}
             fn __odm_from<T: #core::value::FromBson>() {}
-            fn __odm_id<T: #core::value::IdValue>() {}
             #(#checks)*
         }
     }

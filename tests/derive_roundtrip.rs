@@ -665,3 +665,32 @@ fn serde_container_attributes() {
     assert_eq!(err.path, "mx");
     assert_eq!(err.kind, DecodeErrorKind::UnknownField);
 }
+
+/// No serde derive: odm still reads `#[serde(..)]`, its helper attribute.
+#[derive(Debug, PartialEq, Document)]
+#[serde(rename_all = "camelCase")]
+pub struct NoSerde {
+    id: i32,
+    long_name: String,
+    #[serde(skip)]
+    scratch: Vec<i32>,
+}
+
+#[test]
+fn serde_attributes_without_serde() {
+    let v = NoSerde {
+        id: 1,
+        long_name: "x".into(),
+        scratch: vec![1],
+    };
+    let doc = v.to_document().unwrap();
+    let keys: Vec<_> = doc
+        .iter()
+        .map(|e| e.unwrap().0.as_str().to_owned())
+        .collect();
+    assert_eq!(keys, ["_id", "longName"]);
+    assert_eq!(
+        NoSerde::from_document(&doc).unwrap().scratch,
+        Vec::<i32>::new()
+    );
+}

@@ -48,6 +48,8 @@ use syn::parse_macro_input;
 /// field and `#[serde(rename_all = "..")]` on the struct choose the stored
 /// keys (and so the typed paths). `#[odm(rename = "..")]` does the same
 /// without serde. Two fields stored under one name are a compile error.
+/// `serde` is a helper attribute of both derives (as with schemars), so
+/// `#[serde(..)]` works whether or not the type also derives serde's traits.
 ///
 /// # Container attributes
 ///
@@ -90,7 +92,7 @@ use syn::parse_macro_input;
 /// Tuple and unit structs, enums and unions, generic parameters, a missing
 /// or second id, `#[serde(flatten)]`, an id that is skipped, unknown
 /// `#[odm(..)]` attributes.
-#[proc_macro_derive(Document, attributes(odm))]
+#[proc_macro_derive(Document, attributes(odm, serde))]
 pub fn derive_document(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as syn::DeriveInput);
     expand::derive_document(input).into()
@@ -130,7 +132,7 @@ pub fn derive_document(input: TokenStream) -> TokenStream {
 ///
 /// Validation of embedded values is `validator`'s: put
 /// `#[validate(nested)]` on the field of the document that holds them.
-#[proc_macro_derive(Embedded, attributes(odm))]
+#[proc_macro_derive(Embedded, attributes(odm, serde))]
 pub fn derive_embedded(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as syn::DeriveInput);
     expand::derive_embedded(input).into()

@@ -169,3 +169,25 @@ fn wrong_id_type() {
         }
     );
 }
+
+#[derive(Debug, Embedded)]
+struct Counter {
+    hits: u64,
+}
+
+#[derive(Debug, Document)]
+struct Stats {
+    id: i64,
+    counters: Vec<Counter>,
+}
+
+#[test]
+fn encode_errors_carry_the_path_too() {
+    let stats = Stats {
+        id: 1,
+        counters: vec![Counter { hits: 1 }, Counter { hits: u64::MAX }],
+    };
+    let err = stats.to_document().unwrap_err();
+    assert_eq!(err.path, "counters.1.hits");
+    assert!(err.message.contains("does not fit"), "{}", err.message);
+}

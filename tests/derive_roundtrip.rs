@@ -694,3 +694,21 @@ fn serde_attributes_without_serde() {
         Vec::<i32>::new()
     );
 }
+
+#[derive(Debug, PartialEq, Document)]
+pub struct Raw {
+    id: i32,
+    r#type: String,
+}
+
+#[test]
+fn raw_identifiers_are_stored_without_the_prefix() {
+    let v = Raw {
+        id: 1,
+        r#type: "t".into(),
+    };
+    let doc = v.to_document().unwrap();
+    assert!(matches!(get(&doc, "type"), RawBsonRef::String("t")));
+    assert_eq!(Raw::fields().r#type.path(), "type");
+    assert_eq!(Raw::from_document(&doc).unwrap(), v);
+}

@@ -185,8 +185,8 @@ pub fn append<T: IntoBson + ?Sized>(
 /// Read the field `key` of `doc` as `T`, prefixing any error with the key.
 ///
 /// A missing field yields `T::from_missing()` or a `Missing` error. The
-/// derive's decoders use [`DocReader`] instead, which reads every field in
-/// one pass over the document; this is the convenience for one field.
+/// derive's decoders instead read every field in one pass over the
+/// document's elements; this is the convenience for one field.
 pub fn field<T: FromBson>(doc: &RawDocument, key: &str) -> Result<T, DecodeError> {
     match doc.get(key).map_err(|e| DecodeError::from(e).at(key))? {
         Some(v) => T::from_raw(v).map_err(|e| e.at(key)),

@@ -48,9 +48,9 @@ pub fn encode(cont: &Container) -> TokenStream {
             },
             FieldKind::Serde => quote! {
                 let __bson = #bson::serialize_to_bson(&self.#ident)
-                    .map_err(|e| #core::error::EncodeError::new(e.to_string()).at(#key))?;
-                let __raw = #bson::raw::RawBson::try_from(__bson)
-                    .map_err(|e| #core::error::EncodeError::new(e.to_string()).at(#key))?;
+                    .map_err(|e| #core::error::EncodeError::new(#std::string::ToString::to_string(&e)).at(#key))?;
+                let __raw = <#bson::raw::RawBson as #std::convert::TryFrom<#bson::Bson>>::try_from(__bson)
+                    .map_err(|e| #core::error::EncodeError::new(#std::string::ToString::to_string(&e)).at(#key))?;
                 __doc.append(#cstr, __raw);
             },
         };
@@ -145,7 +145,7 @@ pub fn decode(cont: &Container) -> TokenStream {
         use #core::value::derive_support::{DecodeField as _, DecodeFieldFallback as _};
         #(#slots)*
         for __element in __doc {
-            let (__key, __value) = __element.map_err(#core::error::DecodeError::from)?;
+            let (__key, __value) = __element.map_err(<#core::error::DecodeError as #std::convert::From<_>>::from)?;
             match __key.as_str() {
                 #(#arms)*
                 #unknown
@@ -164,6 +164,7 @@ fn reads(f: &Field) -> bool {
 fn decode_value(f: &Field, key: &syn::LitStr) -> TokenStream {
     let core = core();
     let bson = bson();
+    let std = std();
     let ty = f.ty;
     match &f.kind {
         FieldKind::Id { .. } | FieldKind::Plain => quote_spanned! {ty.span()=>
@@ -173,10 +174,10 @@ fn decode_value(f: &Field, key: &syn::LitStr) -> TokenStream {
             #module::from_raw(__value).map_err(|e| e.at(#key))?
         },
         FieldKind::Serde => quote! {{
-            let __bson = #bson::Bson::try_from(__value)
-                .map_err(|e| #core::error::DecodeError::from(e).at(#key))?;
+            let __bson = <#bson::Bson as #std::convert::TryFrom<#bson::raw::RawBsonRef<'_>>>::try_from(__value)
+                .map_err(|e| <#core::error::DecodeError as #std::convert::From<_>>::from(e).at(#key))?;
             #bson::deserialize_from_bson::<#ty>(__bson)
-                .map_err(|e| #core::error::DecodeError::invalid(e.to_string()).at(#key))?
+                .map_err(|e| #core::error::DecodeError::invalid(#std::string::ToString::to_string(&e)).at(#key))?
         }},
         FieldKind::Skipped => default_expr(&f.attrs.default, ty.span()),
     }
@@ -266,6 +267,7 @@ fn container_default(cont: &Container) -> TokenStream {
 /// rather than somewhere inside the derive's output.
 pub fn type_assertions(cont: &Container) -> TokenStream {
     let core = core();
+    let std = std();
     let checks = cont.fields().iter().map(|f| {
         let ty = f.ty;
         match &f.kind {
@@ -281,7 +283,7 @@ pub fn type_assertions(cont: &Container) -> TokenStream {
     quote! {
         #[allow(dead_code, clippy::extra_unused_type_parameters)]
         fn __odm_assert_field_types() {
-            fn __odm_into<T: ?Sized + #core::value::IntoBson>() {}
+            fn __odm_into<T: ?#std::marker::Sized + #core::value::IntoBson>() {}
             fn __odm_from<T: #core::value::FromBson>() {}
             #(#checks)*
         }

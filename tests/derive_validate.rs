@@ -82,3 +82,61 @@ fn without_the_attribute_validation_does_not_run() {
     assert_eq!(Document::validate(&u), Ok(()));
     assert!(Validate::validate(&u).is_err(), "the rule itself does fail");
 }
+
+#[derive(Debug, Embedded, Validate)]
+#[serde(rename_all = "camelCase")]
+struct Line {
+    #[validate(range(min = 1))]
+    unit_count: i32,
+}
+
+#[derive(Debug, Embedded, Validate)]
+struct Shipping {
+    #[odm(rename = "postcode")]
+    #[validate(length(min = 3))]
+    zip_code: String,
+}
+
+#[derive(Debug, Document, Validate)]
+#[odm(validate)]
+#[serde(rename_all = "camelCase")]
+struct Order {
+    #[validate(range(min = 1))]
+    id: i64,
+    #[validate(nested)]
+    ship_to: Shipping,
+    #[validate(nested)]
+    order_lines: Vec<Line>,
+    #[validate(nested)]
+    gift_to: Option<Shipping>,
+    #[validate(length(min = 1))]
+    tags: Vec<String>,
+}
+
+#[test]
+fn paths_are_stored_paths_under_renames() {
+    let order = Order {
+        id: 0,
+        ship_to: Shipping {
+            zip_code: "1".into(),
+        },
+        order_lines: vec![Line { unit_count: 1 }, Line { unit_count: 0 }],
+        gift_to: Some(Shipping {
+            zip_code: "2".into(),
+        }),
+        tags: vec![],
+    };
+    let errors = Document::validate(&order).unwrap_err();
+    let mut got = paths(&errors);
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            "_id",
+            "giftTo.postcode",
+            "orderLines.1.unitCount",
+            "shipTo.postcode",
+            "tags"
+        ]
+    );
+}

@@ -56,7 +56,7 @@ use syn::parse_macro_input;
 /// | attribute | meaning |
 /// |---|---|
 /// | `#[odm(collection = "name")]` | the collection (default: the struct's name in snake_case, `BlogPost` → `blog_post`) |
-/// | `#[odm(validate)]` | run `validator::Validate` (which the struct must derive or implement) before every insert and replace; errors carry full dotted paths (`address.zip`, `items.0.qty`), named after the Rust fields as validator names them |
+/// | `#[odm(validate)]` | run `validator::Validate` (which the struct must derive or implement) before every insert and replace; errors carry full dotted stored paths (`address.zip`, `items.0.qty`; renames applied, like every other odm path) |
 /// | `#[odm(deny_unknown_fields)]` or `#[serde(deny_unknown_fields)]` | a stored key the struct does not know is a decode error (by default it is ignored) |
 /// | `#[serde(rename_all = "..")]` | `camelCase`, `snake_case`, `kebab-case`, `PascalCase`, `SCREAMING_SNAKE_CASE`, `lowercase`, `UPPERCASE`, `SCREAMING-KEBAB-CASE` |
 /// | `#[serde(default)]`, `#[serde(default = "path")]` | a missing field takes its value from `Default::default()` (or the function) of the whole struct |

@@ -90,3 +90,88 @@ impl<T> DecodeFieldFallback<T> for &Decode<T> {
         Err(DecodeError::invalid("this field type cannot be read").at(key))
     }
 }
+
+/// Rewrites a path in Rust field names (as `validator` reports them) into
+/// the stored path (`shippingAddress.zip` for `shipping_address.zip` under
+/// `rename_all = "camelCase"`). Implemented by the derives for structs, and
+/// here for the containers validator descends into.
+pub trait StoredPath {
+    /// Append the stored form of `rust` to `out`.
+    fn stored_path(rust: &str, out: &mut String);
+}
+
+fn split_head(path: &str) -> (&str, Option<&str>) {
+    match path.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (path, None),
+    }
+}
+
+/// An array index stays; the element type renames the rest.
+impl<T: StoredPath> StoredPath for Vec<T> {
+    fn stored_path(rust: &str, out: &mut String) {
+        let (index, rest) = split_head(rust);
+        out.push_str(index);
+        if let Some(rest) = rest {
+            out.push('.');
+            T::stored_path(rest, out);
+        }
+    }
+}
+
+impl<T: StoredPath> StoredPath for Option<T> {
+    fn stored_path(rust: &str, out: &mut String) {
+        T::stored_path(rust, out)
+    }
+}
+
+impl<T: StoredPath> StoredPath for Box<T> {
+    fn stored_path(rust: &str, out: &mut String) {
+        T::stored_path(rust, out)
+    }
+}
+
+/// A field type whose paths to rename, picked by autoref specialization:
+/// types without [`StoredPath`] keep the path as it is.
+pub struct Names<T>(PhantomData<fn() -> T>);
+
+impl<T> Names<T> {
+    /// The renamer of `T`.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Names(PhantomData)
+    }
+}
+
+/// The renamer of types with stored names.
+pub trait NamesField {
+    /// Append the stored form of `rust` to `out`.
+    fn push_path(&self, rust: &str, out: &mut String);
+}
+
+impl<T: StoredPath> NamesField for Names<T> {
+    fn push_path(&self, rust: &str, out: &mut String) {
+        T::stored_path(rust, out)
+    }
+}
+
+/// The fallback: the path is already stored keys (map keys, scalars).
+pub trait NamesFieldFallback {
+    /// Append `rust` unchanged.
+    fn push_path(&self, rust: &str, out: &mut String);
+}
+
+impl<T> NamesFieldFallback for &Names<T> {
+    fn push_path(&self, rust: &str, out: &mut String) {
+        out.push_str(rust)
+    }
+}
+
+/// Rewrite the paths of validation errors of `T` into stored paths.
+pub fn stored_validation_paths<T: StoredPath>(errors: &mut crate::error::ValidationErrors) {
+    for error in &mut errors.fields {
+        let mut out = String::with_capacity(error.path.len());
+        T::stored_path(&error.path, &mut out);
+        error.path = out;
+    }
+}

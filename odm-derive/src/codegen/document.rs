@@ -56,15 +56,18 @@ pub fn expand(cont: &Container) -> TokenStream {
     let encode = value::encode(cont);
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
+    let stored_path = value::stored_path_impl(cont);
 
     let validate = cont.attrs.validate.map(|span| {
         quote_spanned! {span=>
             fn validate(&self) -> #std::result::Result<(), #core::error::ValidationErrors> {
                 match #core::validator::Validate::validate(self) {
                     #std::result::Result::Ok(()) => #std::result::Result::Ok(()),
-                    #std::result::Result::Err(e) => #std::result::Result::Err(
-                        #core::error::ValidationErrors::from_validator(&e),
-                    ),
+                    #std::result::Result::Err(e) => {
+                        let mut errors = #core::error::ValidationErrors::from_validator(&e);
+                        #core::value::derive_support::stored_validation_paths::<Self>(&mut errors);
+                        #std::result::Result::Err(errors)
+                    }
                 }
             }
         }
@@ -113,6 +116,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                     <Self as #core::Document>::fields()
                 }
             }
+
+            #stored_path
 
             #assertions
         };

@@ -4,6 +4,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::{bson, core, std};
@@ -286,6 +287,46 @@ pub fn type_assertions(cont: &Container) -> TokenStream {
             fn __odm_into<T: ?#std::marker::Sized + #core::value::IntoBson>() {}
             fn __odm_from<T: #core::value::FromBson>() {}
             #(#checks)*
+        }
+    }
+}
+
+/// `impl StoredPath`: validator names paths after Rust fields; this maps
+/// them to stored keys, descending into the field types.
+pub fn stored_path_impl(cont: &Container) -> TokenStream {
+    let core = core();
+    let std = std();
+    let ident = cont.ident;
+    let support = quote!(#core::value::derive_support);
+    let arms = cont.fields().iter().filter(|f| f.is_stored()).map(|f| {
+        let rust = syn::LitStr::new(&f.ident.unraw().to_string(), f.ident.span());
+        let key = syn::LitStr::new(&f.key, f.key_span);
+        let ty = f.ty;
+        quote! {
+            #rust => {
+                __out.push_str(#key);
+                if let #std::option::Option::Some(__rest) = __rest {
+                    __out.push('.');
+                    (&#support::Names::<#ty>::new()).push_path(__rest, __out);
+                }
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #support::StoredPath for #ident {
+            fn stored_path(__rust: &str, __out: &mut #std::string::String) {
+                #[allow(unused_imports)]
+                use #support::{NamesField as _, NamesFieldFallback as _};
+                let (__head, __rest) = match __rust.split_once('.') {
+                    #std::option::Option::Some((__head, __rest)) => (__head, #std::option::Option::Some(__rest)),
+                    #std::option::Option::None => (__rust, #std::option::Option::None),
+                };
+                match __head {
+                    #(#arms)*
+                    _ => __out.push_str(__rust),
+                }
+            }
         }
     }
 }

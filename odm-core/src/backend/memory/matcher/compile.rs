@@ -123,8 +123,12 @@ fn compile_top_level(op: &str, value: &Bson, ctx: &Ctx) -> Result<Option<Node>, 
     }))
 }
 
-fn is_operator_doc(d: &Document) -> bool {
-    d.keys().next().is_some_and(|k| k.starts_with('$'))
+/// Whether a document holds operators rather than being a value to compare
+/// with. DBRefs (`{$ref, $id, $db}`) are values.
+pub(super) fn is_operator_doc(d: &Document) -> bool {
+    d.keys()
+        .next()
+        .is_some_and(|k| k.starts_with('$') && !matches!(k.as_str(), "$ref" | "$id" | "$db"))
 }
 
 fn compile_path(

@@ -491,3 +491,18 @@ fn expr_compares_fields_and_sees_let_variables() {
         .collect();
     assert_eq!(got, vec![2]);
 }
+
+#[test]
+fn dbrefs_are_values_and_empty_keys_are_fields() {
+    let d = rawdoc! {"owner": {"$ref": "users", "$id": 7}, "": 5};
+    assert!(matches(
+        doc! {"owner": {"$ref": "users", "$id": 7}},
+        d.clone()
+    ));
+    assert!(!matches(
+        doc! {"owner": {"$ref": "users", "$id": 8}},
+        d.clone()
+    ));
+    assert!(matches(doc! {"": 5}, d.clone()));
+    assert!(!matches(doc! {"": 6}, d));
+}

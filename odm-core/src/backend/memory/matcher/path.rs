@@ -96,14 +96,20 @@ pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>>
         if tag == 0 {
             return None;
         }
-        let name = bytes.get(pos + 1..)?;
-        let name_len = nul_position(name)?;
-        let start = pos + 1 + name_len + 1;
-        let size = value_size(tag, bytes, start)?;
+        let name_start = pos + 1;
+        let name_len = nul_position(bytes.get(name_start..)?)?;
+        let start = name_start + name_len + 1;
+        let size = match FIXED_SIZE[usize::from(tag)] {
+            VARIABLE => value_size(tag, bytes, start)?,
+            INVALID => return None,
+            n => usize::from(n),
+        };
         let end = start.checked_add(size)?;
-        let name = name.get(..name_len)?;
-        // Checking the first byte first skips most `memcmp` calls.
-        if name.first() == key.first() && name == key {
+        // Lengths first, then the first byte: most names are rejected without `memcmp`.
+        if name_len == key.len()
+            && key.first().is_none_or(|k| bytes.get(name_start) == Some(k))
+            && bytes.get(name_start..name_start + name_len)? == key
+        {
             return match decode(tag, bytes.get(start..end)?) {
                 Decoded::Value(v) => Some(v),
                 Decoded::Slow => doc.get(std::str::from_utf8(key).ok()?).ok().flatten(),
@@ -113,6 +119,37 @@ pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>>
         pos = end;
     }
 }
+
+const VARIABLE: u8 = 0xFE;
+const INVALID: u8 = 0xFF;
+
+/// Value sizes of the fixed-size BSON types by tag, so the scan skips them
+/// without a branch per type.
+static FIXED_SIZE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    t[0x01] = 8;
+    t[0x02] = VARIABLE;
+    t[0x03] = VARIABLE;
+    t[0x04] = VARIABLE;
+    t[0x05] = VARIABLE;
+    t[0x06] = 0;
+    t[0x07] = 12;
+    t[0x08] = 1;
+    t[0x09] = 8;
+    t[0x0A] = 0;
+    t[0x0B] = VARIABLE;
+    t[0x0C] = VARIABLE;
+    t[0x0D] = VARIABLE;
+    t[0x0E] = VARIABLE;
+    t[0x0F] = VARIABLE;
+    t[0x10] = 4;
+    t[0x11] = 8;
+    t[0x12] = 8;
+    t[0x13] = 16;
+    t[0x7F] = 0;
+    t[0xFF] = 0;
+    t
+};
 
 /// The index of the first NUL byte, eight bytes at a time: keys are short,
 /// so one word usually holds the whole key and its terminator.

@@ -7,6 +7,7 @@ use bson::raw::{RawArray, RawBsonRef};
 use bson::spec::ElementType;
 use bson::RawBson;
 
+use super::bits::Bits;
 use super::element::TypeSet;
 use super::path::LeafArrays;
 use super::regex::RegexPred;
@@ -46,6 +47,7 @@ pub(crate) enum Pred {
         remainder: i64,
     },
     Size(i64),
+    Bits(Box<Bits>),
     /// `$elemMatch: {$gt: 1}`: the node's leaves have the empty path.
     ElemMatchValue(Box<Node>),
     /// `$elemMatch: {field: ..}`: the node is a filter on each element document.
@@ -86,6 +88,7 @@ impl Pred {
             Pred::In(set) => in_matches(set, v),
             Pred::Regex(r) => r.test(v),
             Pred::Exists => v.is_some(),
+            Pred::Bits(b) => b.test(v),
             Pred::Type(t) => v.is_some_and(|v| t.contains(v)),
             Pred::Mod { divisor, remainder } => v
                 .and_then(truncated_i64)

@@ -506,3 +506,18 @@ fn dbrefs_are_values_and_empty_keys_are_fields() {
     assert!(matches(doc! {"": 5}, d.clone()));
     assert!(!matches(doc! {"": 6}, d));
 }
+
+#[test]
+fn bitwise_operators_in_filters() {
+    let d = vec![
+        rawdoc! {"n": 1, "f": 54},
+        rawdoc! {"n": 2, "f": 3},
+        rawdoc! {"n": 3, "f": [1, 32]},
+        rawdoc! {"n": 4, "f": "54"},
+    ];
+    assert_eq!(hits(doc! {"f": {"$bitsAllSet": [1, 2]}}, &d), vec![1]);
+    assert_eq!(hits(doc! {"f": {"$bitsAnySet": 32}}, &d), vec![1, 3]);
+    assert_eq!(hits(doc! {"f": {"$bitsAllClear": 1}}, &d), vec![1, 3]);
+    assert_eq!(hits(doc! {"f": {"$bitsAnyClear": [0, 1]}}, &d), vec![1, 3]);
+    assert_eq!(error(doc! {"f": {"$bitsAllSet": -1}}).0, 2);
+}

@@ -521,3 +521,14 @@ fn bitwise_operators_in_filters() {
     assert_eq!(hits(doc! {"f": {"$bitsAnyClear": [0, 1]}}, &d), vec![1, 3]);
     assert_eq!(error(doc! {"f": {"$bitsAllSet": -1}}).0, 2);
 }
+
+#[test]
+fn exists_reads_its_argument_as_a_boolean() {
+    let d = vec![rawdoc! {"n": 1, "v": 1}, rawdoc! {"n": 2}];
+    let zero: bson::Decimal128 = "0E-6".parse().unwrap();
+    let one: bson::Decimal128 = "1".parse().unwrap();
+    assert_eq!(hits(doc! {"v": {"$exists": zero}}, &d), vec![2]);
+    assert_eq!(hits(doc! {"v": {"$exists": one}}, &d), vec![1]);
+    assert_eq!(hits(doc! {"v": {"$exists": "false"}}, &d), vec![1]);
+    assert_eq!(hits(doc! {"v": {"$exists": null}}, &d), vec![2]);
+}

@@ -132,7 +132,8 @@ pub(crate) fn eq_matches(v: Option<RawBsonRef<'_>>, x: RawBsonRef<'_>) -> bool {
 fn is_nan(v: RawBsonRef<'_>) -> bool {
     match v {
         RawBsonRef::Double(d) => d.is_nan(),
-        RawBsonRef::Decimal128(d) => d.to_string().ends_with("NaN"),
+        // Decimal128's NaN combination field: five ones below the sign bit.
+        RawBsonRef::Decimal128(d) => (u128::from_le_bytes(d.bytes()) >> 122) & 0x1f == 0x1f,
         _ => false,
     }
 }

@@ -52,7 +52,8 @@ enum Plan {
         ops: Vec<Op>,
         filters: ArrayFilters,
         positional: bool,
-        /// The distinct top-level fields the modifiers start from.
+        /// The distinct top-level fields the modifiers start from, saved
+        /// before applying (none when the update cannot fail).
         touched: Vec<String>,
         /// Per modifier: whether its dynamic path may meet another's, so the
         /// paths it reaches are checked for conflicts after applying.
@@ -198,6 +199,18 @@ fn compile_operators(
                 }
             }
         }
+    }
+    // Setting, unsetting or dating top-level fields other than `_id` cannot
+    // fail once compiled: nothing needs saving for a rollback.
+    let infallible = ops.iter().all(|op| {
+        matches!(op.path.parts.as_slice(), [Part::Field(f)] if f != "_id")
+            && matches!(
+                op.kind,
+                Kind::Set(_) | Kind::SetOnInsert(_) | Kind::Unset | Kind::CurrentDate(_)
+            )
+    });
+    if infallible {
+        touched.clear();
     }
     // A modifier records the concrete paths it reaches when another one may
     // reach the same values (checked for conflicts), or may change the

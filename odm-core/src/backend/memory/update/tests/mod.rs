@@ -323,3 +323,16 @@ fn a_failing_update_restores_every_touched_field_in_place() {
     );
     assert_eq!(err.code, 66);
 }
+
+#[test]
+fn top_level_sets_need_no_rollback_but_still_keep_order() {
+    let p =
+        plan(doc! {"$set": {"b": 2, "new": 1}, "$unset": {"a": ""}, "$currentDate": {"d": true}});
+    assert!(matches!(&p.plan, Plan::Operators { touched, .. } if touched.is_empty()));
+    let mut d = doc! {"_id": 1, "a": 1, "b": 1, "c": 1};
+    assert!(p.apply(&mut d, &ApplyContext::default()).unwrap());
+    assert_eq!(keys(&d), vec!["_id", "b", "c", "d", "new"]);
+    // `_id` and dotted paths can fail, so they are saved.
+    let p = plan(doc! {"$set": {"_id": 1, "b": 2}});
+    assert!(matches!(&p.plan, Plan::Operators { touched, .. } if touched.len() == 2));
+}

@@ -223,8 +223,12 @@ fn compile_operators(
     // A modifier records the concrete paths it reaches when another one may
     // reach the same values (checked for conflicts), or may change the
     // elements its array filters test (which must see them as they were).
+    let any_dynamic = ops.iter().any(|op| op.path.is_dynamic());
     let tracked = (0..ops.len())
         .map(|i| {
+            if !any_dynamic {
+                return false;
+            }
             let path = &ops[i].path;
             let filtered = path.last_filtered().map_or(0, |k| k + 1);
             ops.iter().enumerate().any(|(j, other)| {

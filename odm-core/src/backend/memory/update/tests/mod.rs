@@ -336,3 +336,30 @@ fn top_level_sets_need_no_rollback_but_still_keep_order() {
     let p = plan(doc! {"$set": {"_id": 1, "b": 2}});
     assert!(matches!(&p.plan, Plan::Operators { touched, .. } if touched.len() == 2));
 }
+
+#[test]
+fn conflicts_are_found_among_many_paths() {
+    let mut set = Document::new();
+    for i in 0..300 {
+        set.insert(format!("f{i}.x"), i);
+    }
+    set.insert("f7", 1);
+    let err = compile_err(doc! {"$set": set.clone()});
+    assert_eq!(
+        err.message,
+        "Updating the path 'f7' would create a conflict at 'f7'"
+    );
+    set.remove("f7");
+    assert!(UpdatePlan::compile(
+        &UpdateModification::Document(doc! {"$set": set}),
+        None,
+        None
+    )
+    .is_ok());
+    // The rename target counts too, and a sibling sorting between does not hide it.
+    let err = compile_err(doc! {"$set": {"a.b": 1, "a-": 1}, "$rename": {"z": "a"}});
+    assert_eq!(
+        err.message,
+        "Updating the path 'a' would create a conflict at 'a'"
+    );
+}

@@ -597,3 +597,414 @@ async fn command_log_records_operations() {
     assert_eq!(names, ["insert", "find"]);
     assert_eq!(events[1].filter, Some(doc! {"_id": 1}));
 }
+
+#[tokio::test]
+async fn find_sorts_skips_and_limits() {
+    let b = MemoryBackend::new();
+    let docs = vec![
+        rawdoc! {"_id": 1, "city": "X", "age": 30},
+        rawdoc! {"_id": 2, "city": "Y", "age": 25},
+        rawdoc! {"_id": 3, "city": "Y", "age": 30},
+        rawdoc! {"_id": 4, "city": "X", "age": 25},
+        rawdoc! {"_id": 5},
+    ];
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let find = |sort: Document, skip, limit| {
+        let options = FindOptions {
+            sort: Some(sort),
+            skip,
+            limit,
+            ..FindOptions::default()
+        };
+        let b = &b;
+        async move {
+            b.find(ns(), doc! {}, options)
+                .await
+                .unwrap()
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| d.get_i32("_id").unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        find(doc! {"city": 1, "age": -1}, 0, 0).await,
+        [5, 1, 4, 3, 2]
+    );
+    assert_eq!(find(doc! {"age": -1, "_id": 1}, 1, 2).await, [3, 2]);
+}
+
+#[tokio::test]
+async fn views_run_their_pipeline_and_refuse_writes() {
+    let b = MemoryBackend::new();
+    let docs = (1..=4).map(|i| rawdoc! {"_id": i, "n": i * 10}).collect();
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let view = CreateCollectionOptions {
+        view_on: Some("coll".into()),
+        pipeline: Some(vec![
+            doc! {"$match": {"n": {"$gte": 20}}},
+            doc! {"$project": {"n": 1}},
+        ]),
+        ..CreateCollectionOptions::default()
+    };
+    let v = Namespace::new("db", "big");
+    b.create_collection(v.clone(), view).await.unwrap();
+    let options = FindOptions {
+        sort: Some(doc! {"n": -1}),
+        limit: 2,
+        ..FindOptions::default()
+    };
+    let got: Vec<RawDocumentBuf> = b
+        .find(v.clone(), doc! {"n": {"$lt": 40}}, options)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<i32> = got.iter().map(|d| d.get_i32("_id").unwrap()).collect();
+    assert_eq!(ids, [3, 2]);
+    assert_eq!(
+        b.count(v.clone(), doc! {}, CountOptions::default())
+            .await
+            .unwrap(),
+        3
+    );
+    let err = b
+        .delete(v.clone(), doc! {}, DeleteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(166));
+}
+
+#[tokio::test]
+async fn out_replaces_and_merge_combines() {
+    let b = MemoryBackend::new();
+    let docs = (1..=3).map(|i| rawdoc! {"_id": i, "n": i}).collect();
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let target = Namespace::new("db", "target");
+    b.insert(
+        target.clone(),
+        vec![rawdoc! {"_id": 99}],
+        InsertOptions::default(),
+    )
+    .await
+    .unwrap();
+    let pipeline = vec![doc! {"$match": {"n": {"$gte": 2}}}, doc! {"$out": "target"}];
+    let out: Vec<RawDocumentBuf> = b
+        .aggregate(ns(), pipeline, AggregateOptions::default())
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(out.is_empty());
+    assert_eq!(
+        all(&b, target.clone()).await,
+        [doc! {"_id": 2, "n": 2}, doc! {"_id": 3, "n": 3}]
+    );
+    // Collectionless `$documents` merged into the target: _id 3 merges, 7 inserts.
+    let pipeline = vec![
+        doc! {"$documents": [{"_id": 3, "m": 1}, {"_id": 7, "m": 2}]},
+        doc! {"$merge": {"into": "target"}},
+    ];
+    let merged = b
+        .aggregate(
+            Namespace::new("db", "1"),
+            pipeline,
+            AggregateOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(merged.try_collect::<Vec<_>>().await.unwrap().is_empty());
+    assert_eq!(
+        all(&b, target.clone()).await,
+        [
+            doc! {"_id": 2, "n": 2},
+            doc! {"_id": 3, "n": 3, "m": 1},
+            doc! {"_id": 7, "m": 2}
+        ]
+    );
+    let pipeline = vec![
+        doc! {"$documents": [{"_id": 2}]},
+        doc! {"$merge": {"into": "target", "whenMatched": "fail"}},
+    ];
+    let Err(err) = b
+        .aggregate(
+            Namespace::new("db", "1"),
+            pipeline,
+            AggregateOptions::default(),
+        )
+        .await
+    else {
+        panic!("whenMatched: fail must refuse an existing _id");
+    };
+    assert_eq!(err.code(), Some(11000));
+}
+
+fn set(d: Document) -> UpdateModification {
+    UpdateModification::Document(doc! {"$set": d})
+}
+
+#[tokio::test]
+async fn updates_count_matched_and_modified_and_upsert() {
+    let b = MemoryBackend::new();
+    let docs = (1..=3)
+        .map(|i| rawdoc! {"_id": i, "g": i % 2, "v": 0})
+        .collect();
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let many = UpdateOptions {
+        multi: true,
+        ..UpdateOptions::default()
+    };
+    let r = b
+        .update(ns(), doc! {"g": 1}, set(doc! {"v": 1}), many.clone())
+        .await
+        .unwrap();
+    assert_eq!((r.matched_count, r.modified_count), (2, 2));
+    // Setting the same value again matches without modifying.
+    let r = b
+        .update(ns(), doc! {"g": 1}, set(doc! {"v": 1}), many)
+        .await
+        .unwrap();
+    assert_eq!((r.matched_count, r.modified_count), (2, 0));
+    let err = b
+        .update(
+            ns(),
+            doc! {"_id": 1},
+            set(doc! {"_id": 5}),
+            UpdateOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(66));
+    let upsert = UpdateOptions {
+        upsert: true,
+        ..UpdateOptions::default()
+    };
+    let r = b
+        .update(ns(), doc! {"_id": 10, "g": 7}, set(doc! {"v": 3}), upsert)
+        .await
+        .unwrap();
+    assert_eq!(r.upserted_id, Some(Bson::Int32(10)));
+    let stored = all(&b, ns()).await;
+    assert_eq!(stored.last().unwrap(), &doc! {"_id": 10, "g": 7, "v": 3});
+}
+
+#[tokio::test]
+async fn update_one_with_sort_picks_the_first_in_order() {
+    let b = MemoryBackend::new();
+    let docs = vec![
+        rawdoc! {"_id": 1, "p": 5},
+        rawdoc! {"_id": 2, "p": 9},
+        rawdoc! {"_id": 3, "p": 7},
+    ];
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let options = UpdateOptions {
+        sort: Some(doc! {"p": -1}),
+        ..UpdateOptions::default()
+    };
+    b.update(ns(), doc! {}, set(doc! {"top": true}), options)
+        .await
+        .unwrap();
+    let stored = all(&b, ns()).await;
+    let top: Vec<i32> = stored
+        .iter()
+        .filter(|d| d.get_bool("top").unwrap_or(false))
+        .map(|d| d.get_i32("_id").unwrap())
+        .collect();
+    assert_eq!(top, [2]);
+}
+
+#[tokio::test]
+async fn multi_update_failure_keeps_earlier_documents_updated() {
+    let b = MemoryBackend::new();
+    let docs = vec![
+        rawdoc! {"_id": 1, "n": 1},
+        rawdoc! {"_id": 2, "n": "x"},
+        rawdoc! {"_id": 3, "n": 3},
+    ];
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let many = UpdateOptions {
+        multi: true,
+        ..UpdateOptions::default()
+    };
+    let inc = UpdateModification::Document(doc! {"$inc": {"n": 1}});
+    let err = b.update(ns(), doc! {}, inc, many).await.unwrap_err();
+    assert_eq!(err.code(), Some(14));
+    let ns_values: Vec<Bson> = all(&b, ns())
+        .await
+        .iter()
+        .map(|d| d.get("n").unwrap().clone())
+        .collect();
+    assert_eq!(
+        ns_values,
+        [Bson::Int32(2), Bson::String("x".into()), Bson::Int32(3)]
+    );
+}
+
+#[tokio::test]
+async fn find_and_modify_update_returns_old_or_new_and_upserts() {
+    let b = MemoryBackend::new();
+    b.insert(
+        ns(),
+        vec![rawdoc! {"_id": 1, "n": 1}],
+        InsertOptions::default(),
+    )
+    .await
+    .unwrap();
+    let inc = || FindAndModifyAction::Update(UpdateModification::Document(doc! {"$inc": {"n": 1}}));
+    let old = b
+        .find_and_modify(
+            ns(),
+            doc! {"_id": 1},
+            inc(),
+            FindAndModifyOptions::default(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.get_i32("n").unwrap(), 1);
+    let new_options = FindAndModifyOptions {
+        return_new: true,
+        projection: Some(doc! {"_id": 0}),
+        ..FindAndModifyOptions::default()
+    };
+    let new = b
+        .find_and_modify(ns(), doc! {"_id": 1}, inc(), new_options)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(Document::try_from(&new).unwrap(), doc! {"n": 3});
+    let upsert = FindAndModifyOptions {
+        upsert: true,
+        return_new: true,
+        ..FindAndModifyOptions::default()
+    };
+    let created = b
+        .find_and_modify(ns(), doc! {"_id": 2}, inc(), upsert)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Document::try_from(&created).unwrap(),
+        doc! {"_id": 2, "n": 1}
+    );
+}
+
+#[tokio::test]
+async fn validator_levels_and_bypass() {
+    let b = MemoryBackend::new();
+    let options = CreateCollectionOptions {
+        validator: Some(doc! {"age": {"$gte": 0}}),
+        ..CreateCollectionOptions::default()
+    };
+    b.create_collection(ns(), options).await.unwrap();
+    let err = b
+        .insert(
+            ns(),
+            vec![rawdoc! {"_id": 1, "age": -1}],
+            InsertOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    let Error::BulkWrite { failure, .. } = err else {
+        panic!("expected a bulk write error");
+    };
+    let e = &failure.write_errors[0];
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (121, "Document failed validation")
+    );
+    assert_eq!(
+        e.details
+            .get_document("errInfo")
+            .unwrap()
+            .get("failingDocumentId"),
+        Some(&Bson::Int32(1))
+    );
+    let bypass = InsertOptions {
+        bypass_document_validation: true,
+        ..InsertOptions::default()
+    };
+    b.insert(ns(), vec![rawdoc! {"_id": 1, "age": -1}], bypass)
+        .await
+        .unwrap();
+    b.insert(
+        ns(),
+        vec![rawdoc! {"_id": 2, "age": 5}],
+        InsertOptions::default(),
+    )
+    .await
+    .unwrap();
+    // Strict: an update of the invalid document must make it valid.
+    let err = b
+        .update(
+            ns(),
+            doc! {"_id": 1},
+            set(doc! {"x": 1}),
+            UpdateOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(121));
+    // Moderate: updates of already-invalid documents are not checked.
+    let moderate = CreateCollectionOptions {
+        validation_level: Some("moderate".into()),
+        ..CreateCollectionOptions::default()
+    };
+    b.modify_collection(ns(), moderate).await.unwrap();
+    b.update(
+        ns(),
+        doc! {"_id": 1},
+        set(doc! {"x": 1}),
+        UpdateOptions::default(),
+    )
+    .await
+    .unwrap();
+    let err = b
+        .update(
+            ns(),
+            doc! {"_id": 2},
+            set(doc! {"age": -3}),
+            UpdateOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(121));
+}
+
+#[tokio::test]
+async fn distinct_flattens_arrays_and_dedups_numbers() {
+    let b = MemoryBackend::new();
+    let docs = vec![
+        rawdoc! {"_id": 1, "t": [2, "a", 1]},
+        rawdoc! {"_id": 2, "t": 2.0},
+        rawdoc! {"_id": 3, "t": 1i64},
+        rawdoc! {"_id": 4},
+    ];
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let values = b
+        .distinct(ns(), "t".into(), doc! {}, DistinctOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        [Bson::Int32(1), Bson::Int32(2), Bson::String("a".into())]
+    );
+}

@@ -70,6 +70,20 @@ impl MemoryBackend {
     fn writable(&self, ns: &Namespace) -> Result<Arc<Collection>> {
         Ok(self.catalog.collection_or_create(ns)?)
     }
+
+    /// The collection a write that may insert (`create`) or only modify
+    /// targets: a write that cannot insert does not create a collection.
+    #[allow(clippy::result_large_err)]
+    fn target(&self, ns: &Namespace, create: bool) -> Result<Option<Arc<Collection>>> {
+        if create {
+            return self.writable(ns).map(Some);
+        }
+        match self.catalog.entry(ns) {
+            None => Ok(None),
+            Some(Entry::View(_)) => Err(catalog::not_on_view(ns).into()),
+            Some(Entry::Collection(c)) => Ok(Some(c)),
+        }
+    }
 }
 
 /// The engine compares strings by code point only: a collation other than
@@ -82,6 +96,19 @@ fn check_collation(collation: Option<&Document>) -> Result<()> {
             "memory",
             format!("collation with locale `{locale}` (only `simple` is implemented)"),
         )),
+    }
+}
+
+fn model_collation(model: &WriteModel) -> Option<&Document> {
+    match model {
+        WriteModel::UpdateOne { options, .. } | WriteModel::UpdateMany { options, .. } => {
+            options.collation.as_ref()
+        }
+        WriteModel::ReplaceOne { options, .. } => options.collation.as_ref(),
+        WriteModel::DeleteOne { options, .. } | WriteModel::DeleteMany { options, .. } => {
+            options.collation.as_ref()
+        }
+        WriteModel::InsertOne { .. } => None,
     }
 }
 
@@ -241,7 +268,9 @@ impl Backend for MemoryBackend {
             let vars = options.let_vars.as_ref();
             let plan = write::compile_update(&update, options.array_filters.as_deref(), vars)?;
             let selector = Selector::new(&filter, vars)?;
-            let coll = self.writable(&ns)?;
+            let Some(coll) = self.target(&ns, options.upsert)? else {
+                return Ok(UpdateResult::default());
+            };
             let mut state = coll.write();
             state
                 .update(
@@ -269,7 +298,9 @@ impl Backend for MemoryBackend {
             self.log.record("update", &ns, Some(&filter));
             check_collation(options.collation.as_ref())?;
             let selector = Selector::new(&filter, options.let_vars.as_ref())?;
-            let coll = self.writable(&ns)?;
+            let Some(coll) = self.target(&ns, options.upsert)? else {
+                return Ok(UpdateResult::default());
+            };
             let mut state = coll.write();
             state
                 .replace(
@@ -314,7 +345,10 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             self.log.record("findAndModify", &ns, Some(&filter));
             check_collation(options.collation.as_ref())?;
-            let coll = self.writable(&ns)?;
+            let inserts = options.upsert && action != FindAndModifyAction::Remove;
+            let Some(coll) = self.target(&ns, inserts)? else {
+                return Ok(None);
+            };
             let mut state = coll.write();
             state
                 .find_and_modify(&ns, &filter, &action, &options)
@@ -330,6 +364,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<BulkWriteResult>> {
         Box::pin(async move {
             self.log.record("bulkWrite", &ns, None);
+            for model in &models {
+                check_collation(model_collation(model))?;
+            }
             let coll = self.writable(&ns)?;
             let (result, errors) = coll.write().bulk_write(
                 &ns,

@@ -1008,3 +1008,35 @@ async fn distinct_flattens_arrays_and_dedups_numbers() {
         [Bson::Int32(1), Bson::Int32(2), Bson::String("a".into())]
     );
 }
+
+#[tokio::test]
+async fn writes_that_cannot_insert_do_not_create_collections() {
+    let b = MemoryBackend::new();
+    let r = b
+        .update(
+            ns(),
+            doc! {"a": 1},
+            set(doc! {"b": 1}),
+            UpdateOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.matched_count, 0);
+    b.find_and_modify(
+        ns(),
+        doc! {},
+        FindAndModifyAction::Remove,
+        FindAndModifyOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(b.list_collections("db".into()).await.unwrap().is_empty());
+    let upsert = UpdateOptions {
+        upsert: true,
+        ..UpdateOptions::default()
+    };
+    b.update(ns(), doc! {"a": 1}, set(doc! {"b": 1}), upsert)
+        .await
+        .unwrap();
+    assert_eq!(b.list_collections("db".into()).await.unwrap().len(), 1);
+}

@@ -185,7 +185,7 @@ mod tests {
         match single_write_error(w, &ns) {
             Error::DuplicateKey { index, key, .. } => {
                 assert_eq!(index, "_id_");
-                assert_eq!(key, doc! { "_id": 1 });
+                assert_eq!(*key, doc! { "_id": 1 });
             }
             other => panic!("{other:?}"),
         }

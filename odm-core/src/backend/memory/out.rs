@@ -72,7 +72,7 @@ impl MemoryBackend {
             store: Store::new(),
             options: state.options.clone(),
             validator: state.validator.clone(),
-            indexes: state.indexes.clone(),
+            indexes: state.indexes.emptied(),
         };
         for d in results {
             let raw =
@@ -82,6 +82,7 @@ impl MemoryBackend {
                 .map_err(|e| stage_error(e, to))?;
         }
         state.store = fresh.store;
+        state.indexes = fresh.indexes;
         Ok(())
     }
 

@@ -1040,3 +1040,84 @@ async fn writes_that_cannot_insert_do_not_create_collections() {
         .unwrap();
     assert_eq!(b.list_collections("db".into()).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn unique_keys_follow_updates_deletes_and_options() {
+    let b = MemoryBackend::new();
+    let mut email = IndexModel::new(doc! {"email": 1});
+    email.unique = true;
+    let mut pair = IndexModel::new(doc! {"a": 1, "b": 1});
+    pair.unique = true;
+    pair.sparse = true;
+    let mut partial = IndexModel::new(doc! {"code": 1});
+    partial.unique = true;
+    partial.partial_filter = Some(doc! {"active": true});
+    b.create_indexes(ns(), vec![email, pair, partial])
+        .await
+        .unwrap();
+    let insert = |d: RawDocumentBuf| b.insert(ns(), vec![d], InsertOptions::default());
+    insert(rawdoc! {"_id": 1, "email": "x", "a": 1, "b": 1})
+        .await
+        .unwrap();
+    // Compound: only the pair must be unique.
+    insert(rawdoc! {"_id": 2, "email": "y", "a": 1, "b": 2})
+        .await
+        .unwrap();
+    assert!(insert(rawdoc! {"_id": 3, "email": "z", "a": 1, "b": 1})
+        .await
+        .is_err());
+    // A missing email indexes as null once; sparse leaves the pair out.
+    insert(rawdoc! {"_id": 4}).await.unwrap();
+    assert!(insert(rawdoc! {"_id": 5}).await.is_err());
+    // Partial: inactive documents are not indexed.
+    insert(rawdoc! {"_id": 6, "email": "p", "code": 7, "active": false})
+        .await
+        .unwrap();
+    insert(rawdoc! {"_id": 7, "email": "q", "code": 7, "active": true})
+        .await
+        .unwrap();
+    assert!(
+        insert(rawdoc! {"_id": 8, "email": "r", "code": 7, "active": true})
+            .await
+            .is_err()
+    );
+    // Multikey: each array element is a key.
+    assert!(insert(rawdoc! {"_id": 9, "email": ["w", "y"]})
+        .await
+        .is_err());
+    // An update frees the old key and takes the new one.
+    b.update(
+        ns(),
+        doc! {"_id": 1},
+        set(doc! {"email": "x2"}),
+        UpdateOptions::default(),
+    )
+    .await
+    .unwrap();
+    insert(rawdoc! {"_id": 10, "email": "x"}).await.unwrap();
+    let err = b
+        .update(
+            ns(),
+            doc! {"_id": 2},
+            set(doc! {"email": "x2"}),
+            UpdateOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::DuplicateKey { ref index, .. } if index == "email_1"),
+        "{err:?}"
+    );
+    // A delete frees its keys.
+    b.delete(ns(), doc! {"_id": 10}, DeleteOptions::default())
+        .await
+        .unwrap();
+    insert(rawdoc! {"_id": 11, "email": "x"}).await.unwrap();
+    // Building a unique index over existing duplicates fails.
+    let mut dup = IndexModel::new(doc! {"active": 1});
+    dup.unique = true;
+    assert_eq!(
+        b.create_indexes(ns(), vec![dup]).await.unwrap_err().code(),
+        Some(11000)
+    );
+}

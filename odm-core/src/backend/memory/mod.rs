@@ -50,8 +50,6 @@ use self::read::Selector;
 use super::*;
 use crate::error::{CommandError, Error, Result};
 
-pub use self::store::ValueKey;
-
 /// The in-memory backend.
 #[derive(Debug, Default)]
 pub struct MemoryBackend {

@@ -364,8 +364,9 @@ impl CollState {
             is_insert: true,
             now: Some(bson::DateTime::now()),
         };
+        // The filter's `_id` is fixed: the update may not change it.
+        let seed_id = seed.get("_id").cloned();
         plan.apply(&mut seed, &ctx).map_err(from_command)?;
-        let seed_id = upsert_seed(filter).ok().and_then(|s| s.get("_id").cloned());
         if let (Some(before), Some(after)) = (&seed_id, seed.get("_id")) {
             if super::compare::compare_bson(before, after) != std::cmp::Ordering::Equal {
                 let raw = bson::RawBson::try_from(before.clone()).map_err(malformed)?;

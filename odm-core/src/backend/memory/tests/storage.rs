@@ -353,3 +353,33 @@ async fn distinct_flattens_arrays_and_dedups_numbers() {
         [Bson::Int32(1), Bson::Int32(2), Bson::String("a".into())]
     );
 }
+
+#[tokio::test]
+async fn id_in_lookup_returns_natural_order_once_each() {
+    let b = MemoryBackend::new();
+    let docs = (1..=5).map(|i| rawdoc! {"_id": i}).collect();
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let ids = |filter: Document| {
+        let b = &b;
+        async move {
+            b.find(ns(), filter, FindOptions::default())
+                .await
+                .unwrap()
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| d.get_i32("_id").unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(doc! {"_id": {"$in": [4, 2.0, 9, 4i64]}}).await, [2, 4]);
+    assert_eq!(ids(doc! {"_id": {"$in": []}}).await, Vec::<i32>::new());
+    // Not a plain `$in`: the matcher decides.
+    assert_eq!(
+        ids(doc! {"_id": {"$in": [1], "$ne": 1}}).await,
+        Vec::<i32>::new()
+    );
+}

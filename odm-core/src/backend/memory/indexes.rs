@@ -153,6 +153,28 @@ impl Indexes {
         Ok(names)
     }
 
+    /// Refuse a `hint` naming no index (by name or key pattern); `$natural`
+    /// is always accepted.
+    pub fn check_hint(&self, hint: Option<&Bson>) -> Result<(), CommandError> {
+        let known = match hint {
+            None => true,
+            Some(Bson::String(name)) => name == "_id_" || self.list.iter().any(|i| &i.name == name),
+            Some(Bson::Document(keys)) => {
+                keys.is_empty()
+                    || keys.contains_key("$natural")
+                    || *keys == doc! {"_id": 1}
+                    || self.list.iter().any(|i| &i.model.keys == keys)
+            }
+            Some(_) => false,
+        };
+        if known {
+            return Ok(());
+        }
+        Err(CommandError::bad_value(
+            "hint provided does not correspond to an existing index",
+        ))
+    }
+
     /// Drop an index by name; `"*"` drops all but `_id_`.
     pub fn drop(&mut self, ns: &Namespace, name: &str) -> Result<(), CommandError> {
         if name == "*" {

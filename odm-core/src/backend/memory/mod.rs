@@ -201,6 +201,7 @@ impl Backend for MemoryBackend {
                 None => 0,
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
+                    state.indexes.check_hint(options.hint.as_ref())?;
                     if selector.is_match_all() {
                         state.store.len() as u64
                     } else {
@@ -235,6 +236,7 @@ impl Backend for MemoryBackend {
                 None => Vec::new(),
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
+                    state.indexes.check_hint(options.hint.as_ref())?;
                     let hits = selector.select(&state.store, None, 0, 0)?;
                     read::distinct(hits.iter().map(|h| h.doc), &key)?
                 }
@@ -270,6 +272,7 @@ impl Backend for MemoryBackend {
                 return Ok(UpdateResult::default());
             };
             let mut state = coll.write();
+            state.indexes.check_hint(options.hint.as_ref())?;
             state
                 .update(
                     &ns,
@@ -300,6 +303,7 @@ impl Backend for MemoryBackend {
                 return Ok(UpdateResult::default());
             };
             let mut state = coll.write();
+            state.indexes.check_hint(options.hint.as_ref())?;
             state
                 .replace(
                     &ns,
@@ -327,7 +331,11 @@ impl Backend for MemoryBackend {
             let deleted_count = match self.catalog.entry(&ns) {
                 None => 0,
                 Some(Entry::View(_)) => return Err(catalog::not_on_view(&ns).into()),
-                Some(Entry::Collection(c)) => c.write().delete(&selector, options.multi)?,
+                Some(Entry::Collection(c)) => {
+                    let mut state = c.write();
+                    state.indexes.check_hint(options.hint.as_ref())?;
+                    state.delete(&selector, options.multi)?
+                }
             };
             Ok(DeleteResult { deleted_count })
         })
@@ -348,6 +356,7 @@ impl Backend for MemoryBackend {
                 return Ok(None);
             };
             let mut state = coll.write();
+            state.indexes.check_hint(options.hint.as_ref())?;
             state
                 .find_and_modify(&ns, &filter, &action, &options)
                 .map_err(|e| single(e, &ns))

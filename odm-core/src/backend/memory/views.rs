@@ -53,6 +53,7 @@ impl MemoryBackend {
             None => Vec::new(),
             Some(Entry::Collection(c)) => {
                 let state = c.read();
+                state.indexes.check_hint(options.hint.as_ref())?;
                 let hits =
                     selector.select(&state.store, sort.as_ref(), options.skip, options.limit)?;
                 read::project(&hits, projection.as_ref())?

@@ -422,3 +422,37 @@ async fn unique_keys_follow_updates_deletes_and_options() {
         Some(11000)
     );
 }
+
+#[tokio::test]
+async fn hints_must_name_an_existing_index() {
+    let b = MemoryBackend::new();
+    b.insert(
+        ns(),
+        vec![rawdoc! {"_id": 1, "a": 1}],
+        InsertOptions::default(),
+    )
+    .await
+    .unwrap();
+    b.create_indexes(ns(), vec![IndexModel::new(doc! {"a": 1})])
+        .await
+        .unwrap();
+    for hint in [
+        Bson::String("_id_".into()),
+        Bson::String("a_1".into()),
+        Bson::Document(doc! {"a": 1}),
+        Bson::Document(doc! {"$natural": -1}),
+    ] {
+        let options = CountOptions {
+            hint: Some(hint),
+            ..CountOptions::default()
+        };
+        assert_eq!(b.count(ns(), doc! {}, options).await.unwrap(), 1);
+    }
+    let options = DeleteOptions {
+        hint: Some(Bson::Document(doc! {"b": 1})),
+        ..DeleteOptions::default()
+    };
+    let err = b.delete(ns(), doc! {}, options).await.unwrap_err();
+    assert_eq!(err.code(), Some(2));
+    assert_eq!(all(&b, ns()).await.len(), 1);
+}

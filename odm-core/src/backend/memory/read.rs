@@ -108,7 +108,10 @@ impl Selector {
             }
         }
         if let Some(sort) = sort {
-            hits.sort_by(|a, b| sort.compare(a.doc, b.doc));
+            // Extract each key once; the sort is stable, so ties keep natural order.
+            let mut keyed: Vec<_> = hits.into_iter().map(|h| (sort.key(h.doc), h)).collect();
+            keyed.sort_by(|a, b| sort.compare_keys(&a.0, &b.0));
+            hits = keyed.into_iter().map(|(_, h)| h).collect();
         }
         Ok(window(hits, skip, limit))
     }

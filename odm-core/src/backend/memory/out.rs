@@ -98,12 +98,21 @@ impl MemoryBackend {
                 d = with_id;
             }
             let raw = RawDocumentBuf::try_from(&d).map_err(internal)?;
-            let key = on_key(&raw, &spec.on)?;
-            let found = state
-                .store
-                .iter()
-                .find(|(_, existing)| on_key(existing, &spec.on).ok().as_ref() == Some(&key))
-                .map(|(slot, existing)| (slot, existing.to_owned()));
+            let found = if spec.on == ["_id"] {
+                // The default `on`: one lookup in the `_id` index.
+                raw.get("_id")
+                    .ok()
+                    .flatten()
+                    .and_then(|id| state.store.slot_of_id(id))
+                    .and_then(|slot| state.store.get(slot).map(|d| (slot, d.as_ref().to_owned())))
+            } else {
+                let key = on_key(&raw, &spec.on)?;
+                state
+                    .store
+                    .iter()
+                    .find(|(_, existing)| on_key(existing, &spec.on).ok().as_ref() == Some(&key))
+                    .map(|(slot, existing)| (slot, existing.to_owned()))
+            };
             let Some((slot, existing)) = found else {
                 match spec.when_not_matched {
                     WhenNotMatched::Insert => {

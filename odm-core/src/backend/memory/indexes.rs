@@ -68,6 +68,19 @@ impl Indexes {
         store: &Store,
         models: Vec<IndexModel>,
     ) -> Result<Vec<String>, CommandError> {
+        // All or nothing: build on a copy, keep it only if every index builds.
+        let mut built = self.clone();
+        let names = built.build(ns, store, models)?;
+        *self = built;
+        Ok(names)
+    }
+
+    fn build(
+        &mut self,
+        ns: &Namespace,
+        store: &Store,
+        models: Vec<IndexModel>,
+    ) -> Result<Vec<String>, CommandError> {
         let mut names = Vec::with_capacity(models.len());
         for model in models {
             if model.keys.is_empty() {

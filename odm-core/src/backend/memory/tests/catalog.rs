@@ -456,3 +456,30 @@ async fn hints_must_name_an_existing_index() {
     assert_eq!(err.code(), Some(2));
     assert_eq!(all(&b, ns()).await.len(), 1);
 }
+
+#[tokio::test]
+async fn create_indexes_is_all_or_nothing() {
+    let b = MemoryBackend::new();
+    let docs = vec![
+        rawdoc! {"_id": 1, "a": 1, "b": 1},
+        rawdoc! {"_id": 2, "a": 2, "b": 1},
+    ];
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let mut unique_b = IndexModel::new(doc! {"b": 1});
+    unique_b.unique = true;
+    let err = b
+        .create_indexes(ns(), vec![IndexModel::new(doc! {"a": 1}), unique_b])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(11000));
+    let names: Vec<String> = b
+        .list_indexes(ns())
+        .await
+        .unwrap()
+        .iter()
+        .map(IndexModel::effective_name)
+        .collect();
+    assert_eq!(names, ["_id_"]);
+}

@@ -10,7 +10,6 @@
 pub mod aggregate;
 #[allow(clippy::result_large_err)]
 mod bulk;
-#[allow(clippy::result_large_err)]
 mod catalog;
 pub mod compare;
 #[allow(clippy::result_large_err)]
@@ -18,18 +17,15 @@ mod find_modify;
 #[allow(clippy::result_large_err)]
 mod indexes;
 pub mod matcher;
-#[allow(clippy::result_large_err)]
 mod out;
 mod path;
 pub mod projection;
-#[allow(clippy::result_large_err)]
 mod read;
 pub mod sort;
 mod store;
 pub mod update;
 #[allow(clippy::result_large_err)]
 mod validate;
-#[allow(clippy::result_large_err)]
 mod views;
 #[allow(clippy::result_large_err)]
 mod write;
@@ -37,9 +33,9 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-// `result_large_err`: statements fail with the trait's own `WriteError` and
-// `Error`, which are large but rare; boxing them on every internal return
-// would cost an allocation per failure and noise everywhere for no gain.
+// `result_large_err`: statements fail with the trait's own `WriteError`,
+// which is large but rare; boxing it on every internal return would cost an
+// allocation per failure and noise everywhere for no gain.
 
 use std::sync::Arc;
 
@@ -64,14 +60,12 @@ impl MemoryBackend {
     }
 
     /// The collection to write to, created on first use (a view is refused).
-    #[allow(clippy::result_large_err)]
     fn writable(&self, ns: &Namespace) -> Result<Arc<Collection>> {
         Ok(self.catalog.collection_or_create(ns)?)
     }
 
     /// The collection a write that may insert (`create`) or only modify
     /// targets: a write that cannot insert does not create a collection.
-    #[allow(clippy::result_large_err)]
     fn target(&self, ns: &Namespace, create: bool) -> Result<Option<Arc<Collection>>> {
         if create {
             return self.writable(ns).map(Some);
@@ -86,7 +80,6 @@ impl MemoryBackend {
 
 /// The engine compares strings by code point only: a collation other than
 /// `simple` is refused rather than silently ignored.
-#[allow(clippy::result_large_err)]
 fn check_collation(collation: Option<&Document>) -> Result<()> {
     match collation.and_then(|c| c.get_str("locale").ok()) {
         None | Some("simple") => Ok(()),

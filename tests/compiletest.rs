@@ -1,5 +1,8 @@
-//! Compile-fail tests: each `tests/ui/*.rs` is one misuse, and its `.stderr`
-//! is the error the user reads. Bless with `TRYBUILD=overwrite`.
+//! Misuse of the derives and of the typed builders must not compile, and the
+//! error must point at the culprit and say what to write instead. Each
+//! `tests/ui/*.rs` is one misuse; its `.stderr` is the reviewed message:
+//! re-bless with `TRYBUILD=overwrite cargo test --test compiletest` and read
+//! the diff.
 
 #[test]
 fn ui() {

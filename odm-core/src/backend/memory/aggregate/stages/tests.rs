@@ -340,3 +340,35 @@ fn sample_is_seeded() {
     all.sort_by(crate::backend::memory::aggregate::expr::compare_values);
     assert_eq!(all, ids(&shop()));
 }
+
+#[test]
+fn match_and_sort() {
+    let out = run(vec![
+        doc! {"$match": {"age": {"$gte": 30}}},
+        doc! {"$sort": {"age": -1}},
+    ]);
+    assert_eq!(ids(&out), vec![bson!(4), bson!(2), bson!(1)]);
+    // `$expr` sees `let` variables.
+    let vars = Vars::new(Some(&doc! {"town": "Oslo"})).unwrap();
+    let out = run_with(
+        shop(),
+        vec![
+            doc! {"$match": {"$expr": {"$eq": ["$city", "$$town"]}}},
+            doc! {"$sort": {"_id": -1}},
+        ],
+        &vars,
+    )
+    .unwrap();
+    assert_eq!(ids(&out), vec![bson!(3), bson!(1)]);
+    // `$limit` before `$sort` sorts only what it kept.
+    let out = run(vec![doc! {"$limit": 2}, doc! {"$sort": {"age": -1}}]);
+    assert_eq!(ids(&out), vec![bson!(2), bson!(1)]);
+    let out = run(vec![
+        doc! {"$group": {"_id": "$city", "n": {"$sum": 1}}},
+        doc! {"$match": {"n": {"$gt": 1}}},
+    ]);
+    assert_eq!(
+        out,
+        vec![doc! {"_id": "Oslo", "n": 2}, doc! {"_id": null, "n": 2}]
+    );
+}

@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 
 use bson::{Bson, Document};
 
-use super::arith::as_num;
 use super::compare::cmp;
 use super::compile::{Node, Op};
+use super::number::as_num;
 use super::{nullish, type_name, Env};
 use crate::error::CommandError;
 

@@ -13,6 +13,8 @@ mod compile;
 mod cond;
 mod convert;
 mod date;
+mod date_calc;
+mod number;
 mod object;
 mod string;
 mod vars;
@@ -29,7 +31,7 @@ pub use convert::type_name;
 
 /// Number helpers shared with the `$group` accumulators.
 pub(crate) mod arith_support {
-    pub(crate) use super::arith::{as_num, Summer, Variance};
+    pub(crate) use super::number::{as_num, Summer, Variance};
 }
 
 /// Sort-key helpers shared with `$top`/`$bottom`.
@@ -39,7 +41,7 @@ pub(crate) mod sort_support {
 
 /// The integer value of a number that is integral (`2`, `2i64`, `2.0`).
 pub(crate) fn as_exact_int(v: &Bson) -> Option<i64> {
-    arith::as_num(v).and_then(|n| n.exact_i64())
+    number::as_num(v).and_then(|n| n.exact_i64())
 }
 
 /// Variables visible to an expression: `$$ROOT`, `$$CURRENT`, `$$NOW`, `let`
@@ -148,7 +150,7 @@ pub fn truthy(v: &Bson) -> bool {
         Bson::Int32(i) => *i != 0,
         Bson::Int64(i) => *i != 0,
         Bson::Double(d) => *d != 0.0,
-        Bson::Decimal128(d) => arith::dec_to_f64(*d) != 0.0,
+        Bson::Decimal128(d) => number::dec_to_f64(*d) != 0.0,
         _ => true,
     }
 }

@@ -47,7 +47,7 @@ impl WithOp for CommandError {
 fn int_arg(op: Op, v: &Option<Bson>, what: &str) -> Result<i64, CommandError> {
     match v
         .as_ref()
-        .and_then(super::arith::as_num)
+        .and_then(super::number::as_num)
         .and_then(|n| n.exact_i64())
     {
         Some(i) => Ok(i),

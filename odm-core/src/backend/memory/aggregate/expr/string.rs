@@ -103,7 +103,11 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             let text = coerce(op, &v0)?;
             let start = int_arg(op, &vals[1..].first().cloned().flatten(), "starting index")?;
             let len = int_arg(op, &vals.get(2).cloned().flatten(), "length")?;
-            let start = usize::try_from(start).unwrap_or(0).min(text.len());
+            // A negative start gives "" (MongoDB's documented `$substr` rule).
+            let Ok(start) = usize::try_from(start) else {
+                return s(String::new());
+            };
+            let start = start.min(text.len());
             let end = if len < 0 {
                 text.len()
             } else {
@@ -155,6 +159,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             };
             let delim = match vals.get(1) {
                 Some(Some(Bson::String(d))) => d,
+                Some(None | Some(Bson::Null | Bson::Undefined)) => return Ok(Some(Bson::Null)),
                 Some(other) => {
                     return Err(err(40086, format!("$split requires an expression that evaluates to a string as a second argument, found: {}", other.as_ref().map_or("missing", type_name))))
                 }

@@ -193,6 +193,9 @@ fn strings() {
     assert_eq!(ev(bson!({"$strLenCP": "héllo"})), bson!(5));
     assert_eq!(ev(bson!({"$strLenBytes": "héllo"})), bson!(6));
     assert_eq!(ev(bson!({"$split": ["a,,b", ","]})), bson!(["a", "", "b"]));
+    assert_eq!(ev(bson!({"$split": ["a,b", "$nope"]})), bson!(null));
+    assert_eq!(code(bson!({"$split": ["a,b", ""]})), 40087);
+    assert_eq!(ev(bson!({"$substrBytes": ["abc", -1, 2]})), bson!(""));
     assert_eq!(ev(bson!({"$trim": {"input": "  hi \n"}})), bson!("hi"));
     assert_eq!(
         ev(bson!({"$ltrim": {"input": "xxhix", "chars": "x"}})),

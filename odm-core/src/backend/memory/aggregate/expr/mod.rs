@@ -194,6 +194,10 @@ impl<'a> Env<'a> {
         match name {
             "ROOT" | "CURRENT" => Ok(Some(Bson::Document(self.root.clone()))),
             "REMOVE" => Ok(None),
+            // `$redact`'s decisions.
+            "DESCEND" => Ok(Some(Bson::String("descend".into()))),
+            "PRUNE" => Ok(Some(Bson::String("prune".into()))),
+            "KEEP" => Ok(Some(Bson::String("keep".into()))),
             "NOW" | "CLUSTER_TIME" => Ok(Some(Bson::DateTime(
                 self.vars.now.unwrap_or_else(bson::DateTime::now),
             ))),

@@ -221,9 +221,24 @@ fn collect(v: &Bson, path: &[String], out: &mut Vec<Bson>) {
     }
 }
 
+/// Every value at `path` (through arrays), array values flattened: the next
+/// frontier of a `$graphLookup`.
+pub(crate) fn field_values(d: &Document, path: &[String]) -> Vec<Bson> {
+    let mut vals = Vec::new();
+    collect_doc(d, path, &mut vals);
+    let mut flat = Vec::with_capacity(vals.len());
+    for v in vals {
+        match v {
+            Bson::Array(items) => flat.extend(items),
+            other => flat.push(other),
+        }
+    }
+    flat
+}
+
 /// Whether the foreign document's `path` equals one of `keys` (arrays by
 /// element or as a whole; a missing field equals null).
-fn matches_any(f: &Document, path: &[String], keys: &[Bson]) -> bool {
+pub(crate) fn matches_any(f: &Document, path: &[String], keys: &[Bson]) -> bool {
     let mut vals = Vec::new();
     collect_doc(f, path, &mut vals);
     if vals.is_empty() {

@@ -2,6 +2,7 @@
 //! stages run in order over the documents.
 
 mod accumulators;
+mod graph;
 mod group;
 mod lookup;
 mod project;
@@ -39,6 +40,8 @@ pub(crate) enum Stage {
     Documents(Expr),
     Bucket(group::Group, Box<group::Buckets>),
     UnionWith(String, Vec<Document>),
+    GraphLookup(Box<graph::GraphLookup>),
+    Redact(Expr),
 }
 
 pub(crate) fn err(code: i32, msg: impl Into<String>) -> CommandError {
@@ -219,6 +222,10 @@ fn compile_stage(
             };
             Stage::UnionWith(coll, pipeline)
         }
+        "$graphLookup" => {
+            Stage::GraphLookup(Box::new(graph::GraphLookup::compile(doc("$graphLookup")?)?))
+        }
+        "$redact" => Stage::Redact(Expr::compile(spec)?),
         "$out" | "$merge" => {
             return Err(err(
                 40601,
@@ -287,6 +294,14 @@ pub(crate) fn run(
             Stage::Sample(n) => simple::sample(docs, *n, ctx.vars.sample_seed),
             Stage::Documents(e) => simple::documents(e, ctx.vars)?,
             Stage::Bucket(g, b) => b.run(g, &docs, ctx.vars)?,
+            Stage::GraphLookup(g) => g.run(docs, ctx)?,
+            Stage::Redact(e) => {
+                let mut out = Vec::with_capacity(docs.len());
+                for d in docs {
+                    out.extend(graph::redact(e, d, ctx.vars)?);
+                }
+                out
+            }
             Stage::UnionWith(coll, pipeline) => {
                 let other = (ctx.lookup)(coll)?;
                 let stages = compile(pipeline, ctx, false)?;

@@ -372,3 +372,85 @@ fn match_and_sort() {
         vec![doc! {"_id": "Oslo", "n": 2}, doc! {"_id": null, "n": 2}]
     );
 }
+
+#[test]
+fn graph_lookup_walks_the_graph() {
+    let staff = vec![
+        doc! {"_id": 1, "name": "Dev", "boss": "Eli"},
+        doc! {"_id": 2, "name": "Eli", "boss": "Ann"},
+        doc! {"_id": 3, "name": "Ann"},
+        doc! {"_id": 4, "name": "Bob", "boss": ["Dev", "Eli"]},
+    ];
+    let lookup = move |_: &str| Ok(staff.clone());
+    let run_graph = |spec: Document| {
+        run_pipeline(
+            vec![doc! {"_id": "q", "reportsTo": "Dev"}],
+            &[doc! {"$graphLookup": spec}],
+            &Vars::default(),
+            &lookup,
+        )
+        .unwrap()
+    };
+    let out = run_graph(
+        doc! {"from": "staff", "startWith": "$reportsTo", "connectFromField": "boss",
+        "connectToField": "name", "as": "chain", "depthField": "d"},
+    );
+    let chain = out[0].get_array("chain").unwrap();
+    let names: Vec<(&str, i64)> = chain
+        .iter()
+        .map(|c| {
+            let c = c.as_document().unwrap();
+            (c.get_str("name").unwrap(), c.get_i64("d").unwrap())
+        })
+        .collect();
+    assert_eq!(names, vec![("Dev", 0), ("Eli", 1), ("Ann", 2)]);
+    let out = run_graph(
+        doc! {"from": "staff", "startWith": "$reportsTo", "connectFromField": "boss",
+        "connectToField": "name", "as": "chain", "maxDepth": 0},
+    );
+    assert_eq!(out[0].get_array("chain").unwrap().len(), 1);
+    let out = run_graph(
+        doc! {"from": "staff", "startWith": "Eli", "connectFromField": "name",
+        "connectToField": "boss", "as": "reports", "restrictSearchWithMatch": {"_id": {"$ne": 1}}},
+    );
+    // Eli's reports, then theirs: Bob (boss includes Eli); Dev is filtered out.
+    let ids: Vec<Bson> = out[0]
+        .get_array("reports")
+        .unwrap()
+        .iter()
+        .map(|r| r.as_document().unwrap().get("_id").cloned().unwrap())
+        .collect();
+    assert_eq!(ids, vec![bson!(4)]);
+    let e = run_pipeline(
+        vec![],
+        &[doc! {"$graphLookup": {"from": "staff"}}],
+        &Vars::default(),
+        &|_| Ok(vec![]),
+    );
+    assert_eq!(e.unwrap_err().code, 40105);
+}
+
+#[test]
+fn redact_prunes_by_level() {
+    let input = vec![doc! {
+        "_id": 1, "level": 1,
+        "public": {"level": 1, "text": "ok"},
+        "secret": {"level": 5, "text": "no"},
+        "list": [{"level": 5}, {"level": 0, "x": 1}, 7],
+    }];
+    let out = run_with(
+        input,
+        vec![doc! {"$redact": {"$cond": [{"$gt": ["$level", 3]}, "$$PRUNE", "$$DESCEND"]}}],
+        &Vars::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            doc! {"_id": 1, "level": 1, "public": {"level": 1, "text": "ok"},
+            "list": [{"level": 0, "x": 1}, 7]}
+        ]
+    );
+    let e = run_with(shop(), vec![doc! {"$redact": "$city"}], &Vars::default());
+    assert_eq!(e.unwrap_err().code, 17053);
+}

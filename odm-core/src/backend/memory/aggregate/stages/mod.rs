@@ -8,6 +8,7 @@ mod lookup;
 mod project;
 mod simple;
 mod unwind;
+mod window;
 
 use bson::{Bson, Document};
 
@@ -42,6 +43,7 @@ pub(crate) enum Stage {
     UnionWith(String, Vec<Document>),
     GraphLookup(Box<graph::GraphLookup>),
     Redact(Expr),
+    SetWindowFields(Box<window::SetWindowFields>),
 }
 
 pub(crate) fn err(code: i32, msg: impl Into<String>) -> CommandError {
@@ -226,6 +228,9 @@ fn compile_stage(
             Stage::GraphLookup(Box::new(graph::GraphLookup::compile(doc("$graphLookup")?)?))
         }
         "$redact" => Stage::Redact(Expr::compile(spec)?),
+        "$setWindowFields" => Stage::SetWindowFields(Box::new(window::SetWindowFields::compile(
+            doc("$setWindowFields")?,
+        )?)),
         "$out" | "$merge" => {
             return Err(err(
                 40601,
@@ -295,6 +300,7 @@ pub(crate) fn run(
             Stage::Documents(e) => simple::documents(e, ctx.vars)?,
             Stage::Bucket(g, b) => b.run(g, &docs, ctx.vars)?,
             Stage::GraphLookup(g) => g.run(docs, ctx)?,
+            Stage::SetWindowFields(w) => w.run(docs, ctx.vars)?,
             Stage::Redact(e) => {
                 let mut out = Vec::with_capacity(docs.len());
                 for d in docs {

@@ -454,3 +454,58 @@ fn redact_prunes_by_level() {
     let e = run_with(shop(), vec![doc! {"$redact": "$city"}], &Vars::default());
     assert_eq!(e.unwrap_err().code, 17053);
 }
+
+#[test]
+fn set_window_fields() {
+    let sales = vec![
+        doc! {"_id": 1, "shop": "B", "day": 1, "amount": 5},
+        doc! {"_id": 2, "shop": "A", "day": 2, "amount": 7},
+        doc! {"_id": 3, "shop": "A", "day": 1, "amount": 3},
+        doc! {"_id": 4, "shop": "A", "day": 3, "amount": 7},
+        doc! {"_id": 5, "shop": "B", "day": 4, "amount": 1},
+    ];
+    let out = run_with(
+        sales,
+        vec![doc! {"$setWindowFields": {
+            "partitionBy": "$shop",
+            "sortBy": {"day": 1},
+            "output": {
+                "running": {"$sum": "$amount", "window": {"documents": ["unbounded", "current"]}},
+                "total": {"$sum": "$amount"},
+                "near": {"$push": "$_id", "window": {"range": [-1, 1]}},
+                "n": {"$documentNumber": {}},
+                "prev": {"$shift": {"output": "$amount", "by": -1, "default": 0}},
+            },
+        }}, doc! {"$project": {"shop": 0, "day": 0, "amount": 0}}],
+        &Vars::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            doc! {"_id": 3, "running": 3, "total": 17, "near": [3, 2], "n": Bson::Int64(1), "prev": 0},
+            doc! {"_id": 2, "running": 10, "total": 17, "near": [3, 2, 4], "n": Bson::Int64(2), "prev": 3},
+            doc! {"_id": 4, "running": 17, "total": 17, "near": [2, 4], "n": Bson::Int64(3), "prev": 7},
+            doc! {"_id": 1, "running": 5, "total": 6, "near": [1], "n": Bson::Int64(1), "prev": 0},
+            doc! {"_id": 5, "running": 6, "total": 6, "near": [5], "n": Bson::Int64(2), "prev": 5},
+        ]
+    );
+    let ranks = run_with(
+        vec![doc! {"s": 9}, doc! {"s": 7}, doc! {"s": 9}, doc! {"s": 5}],
+        vec![doc! {"$setWindowFields": {"sortBy": {"s": -1}, "output": {
+        "r": {"$rank": {}}, "d": {"$denseRank": {}}}}}],
+        &Vars::default(),
+    )
+    .unwrap();
+    let pairs: Vec<(i64, i64)> = ranks
+        .iter()
+        .map(|d| (d.get_i64("r").unwrap(), d.get_i64("d").unwrap()))
+        .collect();
+    assert_eq!(pairs, vec![(1, 1), (1, 1), (3, 2), (4, 3)]);
+    let e = run_with(
+        shop(),
+        vec![doc! {"$setWindowFields": {"output": {"r": {"$rank": {}}}}}],
+        &Vars::default(),
+    );
+    assert_eq!(e.unwrap_err().code, 5371110);
+}

@@ -15,6 +15,8 @@ pub mod field;
 pub mod query;
 pub mod relation;
 pub mod value;
+#[cfg(feature = "wire")]
+pub mod wire;
 
 pub use backend::Backend;
 pub use collection::Collection;

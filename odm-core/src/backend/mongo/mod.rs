@@ -52,6 +52,17 @@ const HOUSEKEEPING: &[&str] = &[
     "authenticate",
 ];
 
+/// Connect to `uri` (see [`MongoBackend::connect`]); returns the backend and
+/// the URI's default database (`mongodb://host/shop` → `shop`).
+pub async fn connect(uri: &str) -> Result<(Arc<dyn Backend>, Option<String>)> {
+    let backend = MongoBackend::connect(uri).await?;
+    let default_db = backend
+        .client
+        .default_database()
+        .map(|db| db.name().to_owned());
+    Ok((Arc::new(backend), default_db))
+}
+
 impl MongoBackend {
     /// Connect to the deployment of a connection string
     /// (`mongodb://localhost:27017`, `mongodb+srv://...`) and check that it

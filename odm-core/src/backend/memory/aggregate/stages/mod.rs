@@ -10,6 +10,8 @@ mod simple;
 mod unwind;
 mod window;
 
+pub(crate) use project::Projector;
+
 use bson::{Bson, Document};
 
 use super::expr::{Expr, Vars};

@@ -12,7 +12,10 @@ use std::cmp::Ordering;
 use bson::Bson;
 
 use super::compile::{Node, Op};
-use super::number::{as_num, binop, dec_to_f64, f64_to_dec, int_result, Num, Summer, Variance};
+use super::number::{
+    add_nums, as_num, binop, dec_to_f64, f64_to_dec, int_result, mul_nums, sub_nums, Num, Summer,
+    Variance,
+};
 use super::{nullish, type_name, Env};
 use crate::error::CommandError;
 
@@ -44,7 +47,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
                         v.as_ref().map_or("missing", type_name)
                     ))
                 })?;
-                acc = binop(acc, n, i64::checked_mul, |x, y| x * y);
+                acc = mul_nums(acc, n);
             }
             Ok(Some(acc.bson()))
         }
@@ -127,7 +130,7 @@ fn add(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError> {
                         type_name(other)
                     ))
                 })?;
-                acc = binop(acc, n, i64::checked_add, |x, y| x + y);
+                acc = add_nums(acc, n);
             }
         }
     }
@@ -163,7 +166,7 @@ fn subtract(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError> {
             ))))
         }
         (x, y) => match (as_num(x), as_num(y)) {
-            (Some(x), Some(y)) => Ok(Some(binop(x, y, i64::checked_sub, |a, b| a - b).bson())),
+            (Some(x), Some(y)) => Ok(Some(sub_nums(x, y).bson())),
             _ => Err(CommandError::new(
                 16556,
                 "Location16556",

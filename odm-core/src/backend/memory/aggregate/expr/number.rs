@@ -2,10 +2,13 @@
 //! operators, and the running sums and variances of `$sum`/`$avg`/`$stdDev*`
 //! (as expressions and as `$group` accumulators).
 //!
-//! Decimal128 values are computed through `f64` (the `bson` crate has no
-//! decimal arithmetic), so decimal results are approximate beyond 15 digits.
+//! Decimal128 sums, differences and products are exact (through the
+//! updater's decimal arithmetic, rounded to 34 digits as MongoDB does);
+//! quotients, roots and logarithms of decimals go through `f64`.
 
 use bson::{Bson, Decimal128};
+
+use crate::backend::memory::update::decimal;
 
 /// 2^63, exactly representable: the bound of `i64` as a double.
 pub(crate) const TWO_63: f64 = 9_223_372_036_854_775_808.0;
@@ -127,6 +130,41 @@ pub(crate) fn binop(
     }
 }
 
+fn exact(v: Option<Bson>) -> Option<Num> {
+    v.as_ref().and_then(as_num)
+}
+
+/// `a + b`; exact when either is a decimal.
+pub(crate) fn add_nums(a: Num, b: Num) -> Num {
+    if a.rank().max(b.rank()) == 3 {
+        if let Some(n) = exact(decimal::inc(&a.bson(), &b.bson())) {
+            return n;
+        }
+    }
+    binop(a, b, i64::checked_add, |x, y| x + y)
+}
+
+/// `a - b`; exact when either is a decimal.
+pub(crate) fn sub_nums(a: Num, b: Num) -> Num {
+    if a.rank().max(b.rank()) == 3 {
+        let neg = exact(decimal::times(&b.bson(), &Bson::Int32(-1)));
+        if let Some(n) = neg.and_then(|nb| exact(decimal::inc(&a.bson(), &nb.bson()))) {
+            return n;
+        }
+    }
+    binop(a, b, i64::checked_sub, |x, y| x - y)
+}
+
+/// `a * b`; exact when either is a decimal.
+pub(crate) fn mul_nums(a: Num, b: Num) -> Num {
+    if a.rank().max(b.rank()) == 3 {
+        if let Some(n) = exact(decimal::times(&a.bson(), &b.bson())) {
+            return n;
+        }
+    }
+    binop(a, b, i64::checked_mul, |x, y| x * y)
+}
+
 /// A running sum with MongoDB's result width (also the `$sum`/`$avg` accumulators).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Summer {
@@ -135,6 +173,8 @@ pub(crate) struct Summer {
     /// Kahan compensation for `float`.
     comp: f64,
     rank: u8,
+    /// The decimals added, summed exactly.
+    dec: Option<Num>,
     /// How many numbers were added.
     pub(crate) count: u64,
 }
@@ -143,6 +183,13 @@ impl Summer {
     pub(crate) fn add(&mut self, n: Num) {
         self.count += 1;
         self.rank = self.rank.max(n.rank());
+        if let Num::Dec(_) = n {
+            self.dec = Some(match self.dec {
+                Some(d) => add_nums(d, n),
+                None => n,
+            });
+            return;
+        }
         match n.int() {
             Some(i) => match self.int.checked_add(i) {
                 Some(v) => self.int = v,
@@ -169,7 +216,17 @@ impl Summer {
         match self.rank {
             0 | 1 => int_result(self.int, self.rank).bson(),
             2 => Bson::Double(self.int as f64 + self.float),
-            _ => Bson::Decimal128(f64_to_dec(self.int as f64 + self.float)),
+            _ => {
+                // Integers join the decimal sum exactly; doubles only when present.
+                let mut total = self.dec.unwrap_or(Num::Dec(f64_to_dec(0.0)));
+                if self.int != 0 {
+                    total = add_nums(total, Num::Long(self.int));
+                }
+                if self.float != 0.0 {
+                    total = add_nums(total, Num::Double(self.float));
+                }
+                total.bson()
+            }
         }
     }
 
@@ -178,7 +235,8 @@ impl Summer {
         if self.count == 0 {
             return Bson::Null;
         }
-        let m = (self.int as f64 + self.float) / self.count as f64;
+        let dec = self.dec.map_or(0.0, Num::f64);
+        let m = (self.int as f64 + self.float + dec) / self.count as f64;
         if self.rank == 3 {
             Bson::Decimal128(f64_to_dec(m))
         } else {

@@ -121,6 +121,15 @@ fn arithmetic_widths_and_errors() {
     assert_eq!(code(bson!({"$abs": "x"})), 28765);
     assert_eq!(code(bson!({"$abs": [1, 2]})), 16020);
     assert_eq!(ev(bson!({"$sum": "$items.n"})), bson!(3));
+    // Decimal arithmetic is exact, where a double would round.
+    let dec = |s: &str| Bson::Decimal128(s.parse().unwrap());
+    assert_eq!(ev(bson!({"$add": [dec("0.1"), dec("0.2")]})), dec("0.3"));
+    assert_eq!(ev(bson!({"$subtract": [dec("1.00"), 1]})), dec("0.00"));
+    assert_eq!(ev(bson!({"$multiply": [dec("1.5"), 2]})), dec("3.0"));
+    assert_eq!(
+        ev(bson!({"$sum": [[dec("0.1"), dec("0.2"), 1]]})),
+        dec("1.3")
+    );
     assert_eq!(ev(bson!({"$avg": [1, 2, "x"]})), bson!(1.5));
     assert_eq!(ev(bson!({"$max": [1, null, 5, 3]})), bson!(5));
     assert_eq!(ev(bson!({"$min": [null]})), bson!(null));

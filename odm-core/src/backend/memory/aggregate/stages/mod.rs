@@ -259,7 +259,7 @@ pub(crate) fn run(
             Stage::Match(m) => simple::filter(m, docs)?,
             Stage::Project(p) => docs
                 .into_iter()
-                .map(|d| p.apply(&d, ctx.vars))
+                .map(|d| p.apply_owned(d, ctx.vars))
                 .collect::<Result<_, _>>()?,
             Stage::ReplaceRoot(e) => docs
                 .into_iter()

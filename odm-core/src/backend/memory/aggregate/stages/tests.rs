@@ -509,3 +509,33 @@ fn set_window_fields() {
     );
     assert_eq!(e.unwrap_err().code, 5371110);
 }
+
+#[test]
+fn lookup_index_matches_across_number_widths_and_arrays() {
+    let orders = vec![
+        doc! {"_id": 1, "skus": [1, Bson::Int64(3)]},
+        doc! {"_id": 2, "skus": 2.0},
+    ];
+    let items = vec![
+        doc! {"_id": "a", "sku": 1.0},
+        doc! {"_id": "b", "sku": [2, 3]},
+        doc! {"_id": "c", "sku": Bson::Int64(3)},
+    ];
+    let out = run_pipeline(
+        orders,
+        &[
+            doc! {"$lookup": {"from": "items", "localField": "skus", "foreignField": "sku", "as": "m"}},
+            doc! {"$project": {"m": "$m._id"}},
+        ],
+        &Vars::default(),
+        &move |_| Ok(items.clone()),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        vec![
+            doc! {"_id": 1, "m": ["a", "b", "c"]},
+            doc! {"_id": 2, "m": ["b"]}
+        ]
+    );
+}

@@ -2,6 +2,7 @@
 //! stages run in order over the documents.
 
 mod accumulators;
+mod bucket_auto;
 mod graph;
 mod group;
 mod lookup;
@@ -45,6 +46,7 @@ pub(crate) enum Stage {
     UnionWith(String, Vec<Document>),
     GraphLookup(Box<graph::GraphLookup>),
     Redact(Expr),
+    BucketAuto(Box<bucket_auto::BucketAuto>),
     SetWindowFields(Box<window::SetWindowFields>),
 }
 
@@ -230,6 +232,9 @@ fn compile_stage(
             Stage::GraphLookup(Box::new(graph::GraphLookup::compile(doc("$graphLookup")?)?))
         }
         "$redact" => Stage::Redact(Expr::compile(spec)?),
+        "$bucketAuto" => Stage::BucketAuto(Box::new(bucket_auto::BucketAuto::compile(doc(
+            "$bucketAuto",
+        )?)?)),
         "$setWindowFields" => Stage::SetWindowFields(Box::new(window::SetWindowFields::compile(
             doc("$setWindowFields")?,
         )?)),
@@ -302,6 +307,7 @@ pub(crate) fn run(
             Stage::Documents(e) => simple::documents(e, ctx.vars)?,
             Stage::Bucket(g, b) => b.run(g, &docs, ctx.vars)?,
             Stage::GraphLookup(g) => g.run(docs, ctx)?,
+            Stage::BucketAuto(b) => b.run(docs, ctx.vars)?,
             Stage::SetWindowFields(w) => w.run(docs, ctx.vars)?,
             Stage::Redact(e) => {
                 let mut out = Vec::with_capacity(docs.len());

@@ -539,3 +539,29 @@ fn lookup_index_matches_across_number_widths_and_arrays() {
         ]
     );
 }
+
+#[test]
+fn bucket_auto_keeps_equal_values_together() {
+    let input: Vec<Document> = [5, 1, 3, 3, 3, 9, 7, 2]
+        .iter()
+        .map(|v| doc! {"v": *v})
+        .collect();
+    let out = run_with(
+        input,
+        vec![doc! {"$bucketAuto": {"groupBy": "$v", "buckets": 3, "output": {"vs": {"$push": "$v"}}}}],
+        &Vars::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        // Buckets of round(8 / 3) = 3, the first grown to hold every 3.
+        vec![
+            doc! {"_id": {"min": 1, "max": 5}, "vs": [1, 2, 3, 3, 3]},
+            doc! {"_id": {"min": 5, "max": 9}, "vs": [5, 7, 9]},
+        ]
+    );
+    assert_eq!(
+        fails(vec![doc! {"$bucketAuto": {"groupBy": "$v", "buckets": 0}}]),
+        40243
+    );
+}

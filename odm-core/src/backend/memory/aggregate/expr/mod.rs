@@ -39,6 +39,12 @@ pub(crate) mod sort_support {
     pub(crate) use super::array::{compare_keys, key_values, sort_keys, SortKeys};
 }
 
+/// Check a user variable name (`let`): it must start with a lowercase
+/// letter, so it cannot shadow `ROOT`, `CURRENT`, ... (`16870`).
+pub(crate) fn check_variable_name(name: &str) -> Result<(), CommandError> {
+    vars::check_user_name(name)
+}
+
 /// The integer value of a number that is integral (`2`, `2i64`, `2.0`).
 pub(crate) fn as_exact_int(v: &Bson) -> Option<i64> {
     number::as_num(v).and_then(|n| n.exact_i64())

@@ -55,6 +55,7 @@ impl Lookup {
                 ("as", v) => l.as_path = path(v, "as")?,
                 ("let", Bson::Document(d)) => {
                     for (name, e) in d {
+                        crate::backend::memory::aggregate::expr::check_variable_name(name)?;
                         l.lets.push((name.clone(), Expr::compile(e)?));
                     }
                 }

@@ -173,6 +173,51 @@ impl<M> Pipeline<M> {
         ))
     }
 
+    /// `$unwind` with its options: the element index into `index_field`,
+    /// and documents whose array is empty, null or missing kept.
+    pub fn unwind_with<T>(
+        self,
+        field: &Field<M, T>,
+        index_field: Option<&str>,
+        preserve_empty: bool,
+    ) -> Self {
+        let mut spec = doc! {"path": format!("${}", field.path())};
+        if let Some(i) = index_field {
+            spec.insert("includeArrayIndex", i);
+        }
+        spec.insert("preserveNullAndEmptyArrays", preserve_empty);
+        self.push(stage("$unwind", spec))
+    }
+
+    /// `$facet`: named sub-pipelines over the same input, as one document of arrays.
+    pub fn facet<K: Into<String>>(
+        mut self,
+        facets: impl IntoIterator<Item = (K, Pipeline<M>)>,
+    ) -> Self {
+        let mut spec = Document::new();
+        for (name, p) in facets {
+            self.error = self.error.or(p.error);
+            spec.insert(
+                name.into(),
+                p.stages.into_iter().map(Bson::Document).collect::<Vec<_>>(),
+            );
+        }
+        self.push(stage("$facet", spec))
+    }
+
+    /// `$sortByCount`: `{_id: value, count: n}` by descending count.
+    pub fn sort_by_count(self, value: impl Into<Expr>) -> Self {
+        self.push(stage("$sortByCount", value.into().into_bson()))
+    }
+
+    /// `$sample` of `size` random documents.
+    pub fn sample(self, size: u64) -> Self {
+        self.push(stage(
+            "$sample",
+            doc! {"size": i64::try_from(size).unwrap_or(i64::MAX)},
+        ))
+    }
+
     /// `$replaceWith`.
     pub fn replace_with(self, root: impl Into<Expr>) -> Self {
         self.push(stage("$replaceWith", root.into().into_bson()))
@@ -284,6 +329,54 @@ mod tests {
         assert_eq!(
             expr::field(qty).if_null(0).add(1).into_bson(),
             Bson::Document(doc! {"$add": [{"$ifNull": ["$qty", 0]}, 1]})
+        );
+    }
+
+    #[test]
+    fn facets_unwind_options_and_counts() {
+        let items: Field<Order, Vec<String>> = f("items");
+        let qty: Field<Order, i32> = f("qty");
+        let p = Pipeline::<Order>::new()
+            .unwind_with(&items, Some("i"), true)
+            .facet([
+                ("by_item", Pipeline::new().sort_by_count(&items)),
+                ("some", Pipeline::new().match_(qty.gt(1)).sample(2)),
+            ]);
+        assert_eq!(
+            p.into_stages().unwrap(),
+            vec![
+                doc! {"$unwind": {"path": "$items", "includeArrayIndex": "i", "preserveNullAndEmptyArrays": true}},
+                doc! {"$facet": {
+                    "by_item": [{"$sortByCount": "$items"}],
+                    "some": [{"$match": {"qty": {"$gt": 1}}}, {"$sample": {"size": 2_i64}}],
+                }},
+            ]
+        );
+    }
+
+    #[test]
+    fn built_pipelines_run_on_the_memory_engine() {
+        use crate::backend::memory::aggregate::{expr::Vars, run_pipeline};
+        let city: Field<Order, String> = f("city");
+        let qty: Field<Order, i32> = f("qty");
+        let docs = vec![
+            doc! {"city": "Oslo", "qty": 2},
+            doc! {"city": "Lima", "qty": 5},
+            doc! {"city": "Oslo", "qty": 4},
+        ];
+        let stages = Pipeline::<Order>::new()
+            .match_(qty.gte(2))
+            .group(&city, [("total", expr::sum(&qty)), ("n", expr::count())])
+            .sort_raw(doc! {"total": -1})
+            .into_stages()
+            .unwrap();
+        let out = run_pipeline(docs, &stages, &Vars::default(), &|_| Ok(Vec::new())).unwrap();
+        assert_eq!(
+            out,
+            vec![
+                doc! {"_id": "Oslo", "total": 6, "n": 2},
+                doc! {"_id": "Lima", "total": 5, "n": 1}
+            ]
         );
     }
 

@@ -230,7 +230,7 @@ pub(super) fn date_trunc(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandE
                 _ => 1,
             };
             let months = (i64::from(t.year()) - 2000) * 12 + i64::from(t.month0());
-            let span = per * bin;
+            let span = i64::checked_mul(per, bin).unwrap_or(i64::MAX);
             let m = months.div_euclid(span) * span;
             add_units(reference, "month", m)
         }
@@ -279,7 +279,7 @@ pub(super) fn date_from_parts(
                     40515,
                     format!(
                         "'{}' must evaluate to an integer, found {} with value {v}",
-                        PARTS[i],
+                        PARTS.get(i).unwrap_or(&"part"),
                         type_name(&v)
                     ),
                 )
@@ -301,15 +301,15 @@ pub(super) fn date_from_parts(
     }
     let base = if iso {
         NaiveDate::from_isoywd_opt(year_field as i32, 1, Weekday::Mon).and_then(|d| {
-            d.checked_add_signed(Duration::try_weeks(nums[8] - 1)?)?
-                .checked_add_signed(Duration::try_days(nums[9] - 1)?)
+            d.checked_add_signed(Duration::try_weeks(nums[8].saturating_sub(1))?)?
+                .checked_add_signed(Duration::try_days(nums[9].saturating_sub(1))?)
         })
     } else {
         NaiveDate::from_ymd_opt(year_field as i32, 1, 1).and_then(|d| {
             let d = d.and_hms_opt(0, 0, 0)?;
-            let d = add_units(d, "month", nums[1] - 1)?;
+            let d = add_units(d, "month", nums[1].saturating_sub(1))?;
             d.date()
-                .checked_add_signed(Duration::try_days(nums[2] - 1)?)
+                .checked_add_signed(Duration::try_days(nums[2].saturating_sub(1))?)
         })
     };
     let local = base.and_then(|d| d.and_hms_opt(0, 0, 0)).and_then(|d| {

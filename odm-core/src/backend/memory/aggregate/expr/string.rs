@@ -101,7 +101,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
         Op::ToLower => s(coerce(op, &v0)?.to_ascii_lowercase()),
         Op::Substr | Op::SubstrBytes => {
             let text = coerce(op, &v0)?;
-            let start = int_arg(op, &vals[1..].first().cloned().flatten(), "starting index")?;
+            let start = int_arg(op, &vals.get(1).cloned().flatten(), "starting index")?;
             let len = int_arg(op, &vals.get(2).cloned().flatten(), "length")?;
             // A negative start gives "" (MongoDB's documented `$substr` rule).
             let Ok(start) = usize::try_from(start) else {

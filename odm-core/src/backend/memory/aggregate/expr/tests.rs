@@ -498,3 +498,25 @@ fn objects() {
         bson!({"z": 2})
     );
 }
+
+#[test]
+fn extreme_arguments_do_not_panic() {
+    assert_eq!(
+        ev(bson!({"$slice": ["$tags", i64::MIN]})),
+        bson!(["x", "y", "z"])
+    );
+    assert_eq!(ev(bson!({"$slice": ["$tags", i64::MIN, 1]})), bson!(["x"]));
+    assert_eq!(
+        ev(bson!({"$range": [i64::MAX - 1, i64::MAX, 5]})),
+        bson!([i64::MAX - 1])
+    );
+    assert!(eval_on(
+        &sample(),
+        bson!({"$dateFromParts": {"year": 2000, "month": i64::MIN}})
+    )
+    .is_err());
+    assert_eq!(
+        ev(bson!({"$substrBytes": ["abc", 1, i64::MAX]})),
+        bson!("bc")
+    );
+}

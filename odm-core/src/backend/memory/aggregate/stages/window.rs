@@ -275,7 +275,7 @@ impl SetWindowFields {
                     by,
                     default,
                 } => {
-                    let j = i as i64 + by;
+                    let j = (i as i64).saturating_add(*by);
                     match usize::try_from(j).ok().and_then(|j| part.get(j)) {
                         Some((_, _, d)) => output.eval(d, vars)?.unwrap_or(Bson::Null),
                         None => default.clone(),

@@ -102,7 +102,21 @@ fn compile_stage(
                     ))
                 }
             };
-            Stage::Match(Matcher::compile_with_vars(filter, Some(&ctx.vars.user))?)
+            // The matcher evaluates `let` values as expressions; ours are
+            // already values, so each goes in as a `$literal`.
+            let lets: Document = ctx
+                .vars
+                .user
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Bson::Document(bson::doc! {"$literal": v.clone()}),
+                    )
+                })
+                .collect();
+            let lets = (!lets.is_empty()).then_some(lets);
+            Stage::Match(Matcher::compile_with_vars(filter, lets.as_ref())?)
         }
         "$project" => Stage::Project(project::Projector::project(doc("$project")?)?),
         "$addFields" | "$set" => Stage::Project(project::Projector::add_fields(name, doc(name)?)?),

@@ -11,7 +11,7 @@
 mod arrays;
 mod bit;
 mod compile;
-mod decimal;
+pub(crate) mod decimal;
 mod fields;
 mod filters;
 mod path;

@@ -736,3 +736,63 @@ async fn an_unreachable_server_says_what_to_check() {
     assert!(message.contains("IP access list"), "{message}");
     assert!(std::error::Error::source(&e).is_some());
 }
+
+#[tokio::test]
+async fn find_and_modify_reports_the_duplicate_key_value() {
+    for b in common::backends().await {
+        let ns = seed(&b, "people", people()).await;
+        let mut index = IndexModel::new(doc! { "name": 1 });
+        index.unique = true;
+        b.backend
+            .create_indexes(ns.clone(), vec![index])
+            .await
+            .unwrap();
+        let e = b
+            .backend
+            .find_and_modify(
+                ns.clone(),
+                doc! { "_id": 2 },
+                FindAndModifyAction::Update(UpdateModification::Document(
+                    doc! { "$set": { "name": "cy" } },
+                )),
+                FindAndModifyOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        match e {
+            Error::DuplicateKey { index, key, .. } => {
+                assert_eq!(index, "name_1", "{}", b.name);
+                assert_eq!(*key, doc! { "name": "cy" }, "{}", b.name);
+            }
+            other => panic!("{}: {other:?}", b.name),
+        }
+        b.finish().await;
+    }
+}
+
+#[cfg(all(feature = "wire", feature = "mongodb"))]
+#[tokio::test]
+async fn dropping_a_cursor_early_kills_it_on_the_server() {
+    use futures::StreamExt;
+    let b = common::driver_over_wire().await;
+    let ns = seed(&b, "people", people()).await;
+    let log = b.backend.command_log();
+    log.start();
+    let options = opts!(FindOptions {
+        batch_size: Some(2)
+    });
+    let mut stream = b.backend.find(ns.clone(), doc! {}, options).await.unwrap();
+    assert!(stream.next().await.is_some());
+    drop(stream);
+    // The driver kills the cursor from a background task.
+    let mut names = Vec::new();
+    for _ in 0..50 {
+        names = log.snapshot().iter().map(|e| e.command.clone()).collect();
+        if names.iter().any(|n| n == "killCursors") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(names, ["find", "killCursors"]);
+    b.finish().await;
+}

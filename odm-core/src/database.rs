@@ -103,9 +103,13 @@ impl Database {
     /// the official driver. The database is the URI's default database
     /// (`mongodb://host/shop` → `shop`), or `odm`.
     pub async fn connect(uri: &str) -> Result<Self> {
-        let (backend, default_db) = crate::backend::mongo::connect(uri).await?;
-        let name = default_db.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
-        Ok(Self::with_backend(backend, name))
+        let backend = crate::backend::mongo::MongoBackend::connect(uri).await?;
+        let name = backend
+            .client()
+            .default_database()
+            .map(|d| d.name().to_owned())
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+        Ok(Self::with_backend(Arc::new(backend), name))
     }
 
     /// `MONGODB_URI` from the environment, or from a `.env` file in the

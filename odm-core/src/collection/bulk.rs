@@ -162,27 +162,35 @@ impl<'a, M: Document> IntoFuture for BulkWrite<'a, M> {
                         filter,
                         update,
                         upsert,
-                    } => WriteModel::UpdateOne {
-                        filter: filter.into_document(),
-                        update: UpdateModification::Document(update.into_document()),
-                        options: UpdateOptions {
-                            upsert,
-                            ..Default::default()
-                        },
-                    },
+                    } => {
+                        let (update, array_filters) = codec::update(ns, update)?;
+                        WriteModel::UpdateOne {
+                            filter: codec::filter(ns, filter)?,
+                            update: UpdateModification::Document(update),
+                            options: UpdateOptions {
+                                upsert,
+                                array_filters,
+                                ..Default::default()
+                            },
+                        }
+                    }
                     BulkOp::UpdateMany {
                         filter,
                         update,
                         upsert,
-                    } => WriteModel::UpdateMany {
-                        filter: filter.into_document(),
-                        update: UpdateModification::Document(update.into_document()),
-                        options: UpdateOptions {
-                            upsert,
-                            multi: true,
-                            ..Default::default()
-                        },
-                    },
+                    } => {
+                        let (update, array_filters) = codec::update(ns, update)?;
+                        WriteModel::UpdateMany {
+                            filter: codec::filter(ns, filter)?,
+                            update: UpdateModification::Document(update),
+                            options: UpdateOptions {
+                                upsert,
+                                multi: true,
+                                array_filters,
+                                ..Default::default()
+                            },
+                        }
+                    }
                     BulkOp::ReplaceOne {
                         filter,
                         replacement,
@@ -190,7 +198,7 @@ impl<'a, M: Document> IntoFuture for BulkWrite<'a, M> {
                     } => {
                         codec::validate(ns, &replacement)?;
                         WriteModel::ReplaceOne {
-                            filter: filter.into_document(),
+                            filter: codec::filter(ns, filter)?,
                             replacement: codec::encode(ns, &replacement)?,
                             options: ReplaceOptions {
                                 upsert,
@@ -199,11 +207,11 @@ impl<'a, M: Document> IntoFuture for BulkWrite<'a, M> {
                         }
                     }
                     BulkOp::DeleteOne(filter) => WriteModel::DeleteOne {
-                        filter: filter.into_document(),
+                        filter: codec::filter(ns, filter)?,
                         options: DeleteOptions::default(),
                     },
                     BulkOp::DeleteMany(filter) => WriteModel::DeleteMany {
-                        filter: filter.into_document(),
+                        filter: codec::filter(ns, filter)?,
                         options: DeleteOptions {
                             multi: true,
                             ..Default::default()

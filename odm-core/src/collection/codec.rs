@@ -71,3 +71,24 @@ fn unreachable_empty() -> Error {
         source: None,
     }
 }
+
+fn encode_error(ns: &Namespace, error: crate::error::EncodeError) -> Error {
+    Error::Encode {
+        collection: ns.coll.to_string(),
+        error,
+    }
+}
+
+/// A typed filter's document, or the value that could not be encoded.
+pub(crate) fn filter<M>(ns: &Namespace, filter: crate::query::Filter<M>) -> Result<bson::Document> {
+    filter.try_into_document().map_err(|e| encode_error(ns, e))
+}
+
+/// A typed update's document and array filters, or the value that could not be encoded.
+pub(crate) fn update<M>(
+    ns: &Namespace,
+    update: crate::query::Update<M>,
+) -> Result<(bson::Document, Option<Vec<bson::Document>>)> {
+    let (doc, array_filters) = update.try_into_parts().map_err(|e| encode_error(ns, e))?;
+    Ok((doc, (!array_filters.is_empty()).then_some(array_filters)))
+}

@@ -13,7 +13,7 @@ use crate::field::Field;
 use crate::query::{Filter, Projection, Sort};
 use crate::value::FromBson;
 
-use super::{Collection, Cursor};
+use super::{codec, Collection, Cursor};
 
 impl<M: Document> Collection<M> {
     /// The documents matching `filter`; await it for a [`Cursor`], or call
@@ -23,6 +23,7 @@ impl<M: Document> Collection<M> {
             coll: self,
             filter,
             options: FindOptions::default(),
+            projection: None,
         }
     }
 
@@ -95,9 +96,25 @@ pub struct Find<'a, M> {
     coll: &'a Collection<M>,
     filter: Filter<M>,
     options: FindOptions,
+    projection: Option<Projection<M>>,
 }
 
 impl<'a, M: Document> Find<'a, M> {
+    /// The namespace, filter and options to send, or the value that could
+    /// not be encoded.
+    fn into_parts(mut self) -> Result<(Namespace, bson::Document, FindOptions)> {
+        let ns = self.coll.ns.clone();
+        let filter = codec::filter(&ns, self.filter)?;
+        if let Some(projection) = self.projection {
+            projection.check().map_err(|error| crate::Error::Encode {
+                collection: ns.coll.to_string(),
+                error,
+            })?;
+            self.options.projection = Some(projection.into_document());
+        }
+        Ok((ns, filter, self.options))
+    }
+
     /// Sort the results.
     pub fn sort(mut self, sort: Sort<M>) -> Self {
         self.options.sort = Some(sort.into_document());
@@ -126,17 +143,17 @@ impl<'a, M: Document> Find<'a, M> {
     /// returned: leave out only fields that read as a default (`Option`s,
     /// `#[odm(default)]`).
     pub fn projection(mut self, projection: Projection<M>) -> Self {
-        self.options.projection = Some(projection.into_document());
+        self.projection = Some(projection);
         self
     }
 
     /// Run the query and collect the raw results (population decodes them later).
     pub(crate) async fn into_raw(self) -> Result<(Database, Namespace, Vec<RawDocumentBuf>)> {
         let db = self.coll.db.clone();
-        let ns = self.coll.ns.clone();
+        let (ns, filter, options) = self.into_parts()?;
         let raws = db
             .backend()
-            .find(ns.clone(), self.filter.into_document(), self.options)
+            .find(ns.clone(), filter, options)
             .await?
             .try_collect()
             .await?;
@@ -155,13 +172,9 @@ impl<'a, M: Document> IntoFuture for Find<'a, M> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let ns = self.coll.ns.clone();
-            let stream = self
-                .coll
-                .db
-                .backend()
-                .find(ns.clone(), self.filter.into_document(), self.options)
-                .await?;
+            let backend = self.coll.db.backend().clone();
+            let (ns, filter, options) = self.into_parts()?;
+            let stream = backend.find(ns.clone(), filter, options).await?;
             Ok(Cursor::new(ns, stream))
         })
     }
@@ -240,11 +253,8 @@ impl<'a, M: Document> IntoFuture for Count<'a, M> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let ns = self.coll.ns.clone();
-            self.coll
-                .db
-                .backend()
-                .count(ns, self.filter.into_document(), self.options)
-                .await
+            let filter = codec::filter(&ns, self.filter)?;
+            self.coll.db.backend().count(ns, filter, self.options).await
         })
     }
 }
@@ -265,6 +275,7 @@ impl<'a, M: Document, T: FromBson + 'a> IntoFuture for Distinct<'a, M, T> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let ns = self.coll.ns.clone();
+            let filter = codec::filter(&ns, self.filter)?;
             let values = self
                 .coll
                 .db
@@ -272,7 +283,7 @@ impl<'a, M: Document, T: FromBson + 'a> IntoFuture for Distinct<'a, M, T> {
                 .distinct(
                     ns.clone(),
                     self.key.clone(),
-                    self.filter.into_document(),
+                    filter,
                     DistinctOptions::default(),
                 )
                 .await?;

@@ -219,15 +219,18 @@ impl<'a, M: Document> UpdateOp<'a, M> {
         }
     }
 
-    async fn run(self) -> Result<UpdateResult> {
+    async fn run(mut self) -> Result<UpdateResult> {
         let ns = &self.coll.ns;
+        let filter = codec::filter(ns, self.filter)?;
+        let (update, array_filters) = codec::update(ns, self.update)?;
+        self.options.array_filters = array_filters;
         self.coll
             .db
             .backend()
             .update(
                 ns.clone(),
-                self.filter.into_document(),
-                UpdateModification::Document(self.update.into_document()),
+                filter,
+                UpdateModification::Document(update),
                 self.options,
             )
             .await
@@ -336,10 +339,11 @@ macro_rules! delete_builder {
                         multi: $multi,
                         ..Default::default()
                     };
+                    let filter = codec::filter(&self.coll.ns, self.filter)?;
                     self.coll
                         .db
                         .backend()
-                        .delete(self.coll.ns.clone(), self.filter.into_document(), options)
+                        .delete(self.coll.ns.clone(), filter, options)
                         .await
                 })
             }
@@ -377,16 +381,12 @@ impl<'a, M: Document> FindModifyOp<'a, M> {
 
     async fn run(self, action: FindAndModifyAction) -> Result<Option<M>> {
         let ns = &self.coll.ns;
+        let filter = codec::filter(ns, self.filter)?;
         let found = self
             .coll
             .db
             .backend()
-            .find_and_modify(
-                ns.clone(),
-                self.filter.into_document(),
-                action,
-                self.options,
-            )
+            .find_and_modify(ns.clone(), filter, action, self.options)
             .await
             .map_err(|e| codec::single_write_error(ns, e))?;
         found.map(|raw| codec::decode(ns, &raw)).transpose()
@@ -434,10 +434,13 @@ impl<'a, M: Document> IntoFuture for FindOneAndUpdate<'a, M> {
     type Output = Result<Option<M>>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        let action =
-            FindAndModifyAction::Update(UpdateModification::Document(self.update.into_document()));
-        Box::pin(self.op.run(action))
+    fn into_future(mut self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let (update, array_filters) = codec::update(&self.op.coll.ns, self.update)?;
+            self.op.options.array_filters = array_filters;
+            let action = FindAndModifyAction::Update(UpdateModification::Document(update));
+            self.op.run(action).await
+        })
     }
 }
 

@@ -25,5 +25,5 @@ pub use filter::Filter;
 pub use ops::PushEach;
 pub use projection::{Projection, ProjectionOf};
 pub use sort::Sort;
-pub use update::{ArrayFilter, Update};
+pub use update::{ArrayFilter, IntoUpdate, Update};
 pub use value::ValueOf;

@@ -193,15 +193,21 @@ impl<M, T> Field<M, T> {
 }
 
 /// Array projections.
-impl<M, T: ArrayLike> Field<M, T> {
+impl<M, T> Field<M, T> {
     /// The first `n` elements, or the last `-n` when negative (`$slice`).
-    pub fn slice(&self, n: i32) -> Projection<M> {
+    pub fn slice(&self, n: i32) -> Projection<M>
+    where
+        T: ArrayLike,
+    {
         Projection::path(self.path(), Ok(single("$slice", Bson::Int32(n))))
     }
 
     /// `limit` elements after skipping `skip` (negative: from the end):
     /// `$slice: [skip, limit]`.
-    pub fn slice_range(&self, skip: i32, limit: u32) -> Projection<M> {
+    pub fn slice_range(&self, skip: i32, limit: u32) -> Projection<M>
+    where
+        T: ArrayLike,
+    {
         let limit = i32::try_from(limit).map_or(Bson::Int64(limit.into()), Bson::Int32);
         let args = Bson::Array(vec![Bson::Int32(skip), limit]);
         Projection::path(self.path(), Ok(single("$slice", args)))
@@ -210,6 +216,7 @@ impl<M, T: ArrayLike> Field<M, T> {
     /// Only the first element matching `condition` (`$elemMatch`).
     pub fn first_match<F>(&self, condition: F) -> Projection<M>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
         F: FnOnce(&<T::Elem as PathType>::Path<T::Elem, T::Elem>) -> Filter<T::Elem>,
     {

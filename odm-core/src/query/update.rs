@@ -71,8 +71,8 @@ impl<M> Update<M> {
 
     /// Both updates (`&`): operators are grouped, array filters collected.
     #[must_use]
-    pub fn and(mut self, other: impl Into<Update<M>>) -> Self {
-        let other = other.into();
+    pub fn and(mut self, other: impl IntoUpdate<M>) -> Self {
+        let other = other.into_update();
         if self.error.is_none() {
             self.error = other.error;
         }
@@ -142,6 +142,31 @@ impl<M> Update<M> {
     }
 }
 
+/// What combines into an [`Update<M>`] with `&`: another update of the same
+/// model, a `push_each(..)` with its modifiers, an [`ArrayFilter`]. A
+/// collection's update methods take it too.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of an `Update<{M}>`",
+    label = "not an update of `{M}`",
+    note = "updates combine only with updates, `push_each(..)` and array filters of the same model"
+)]
+pub trait IntoUpdate<M> {
+    /// The update.
+    fn into_update(self) -> Update<M>;
+}
+
+impl<M> IntoUpdate<M> for Update<M> {
+    fn into_update(self) -> Update<M> {
+        self
+    }
+}
+
+impl<M> IntoUpdate<M> for ArrayFilter<M> {
+    fn into_update(self) -> Update<M> {
+        self.into()
+    }
+}
+
 /// A filter for the `$[<identifier>]` elements of an array field, made by
 /// `f.items.array_filter("big", |i| i.qty.gt(5))`. It becomes part of an
 /// update with `&` or [`Update::array_filter`].
@@ -204,7 +229,7 @@ impl<M> fmt::Debug for ArrayFilter<M> {
     }
 }
 
-impl<M, R: Into<Update<M>>> BitAnd<R> for Update<M> {
+impl<M, R: IntoUpdate<M>> BitAnd<R> for Update<M> {
     type Output = Update<M>;
     fn bitand(self, rhs: R) -> Update<M> {
         self.and(rhs)

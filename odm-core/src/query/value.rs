@@ -15,9 +15,9 @@ use crate::value::IntoBson;
 /// same [`IntoBson`] as stored documents, so a `NaiveDate` is a BSON date in
 /// both.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a value of a `{T}` field",
-    label = "expected a `{T}` (or a reference to one) here",
-    note = "operators take a value of the field's own Rust type: `T`, `&T`, `&str` for `String`, the inner value for `Option<T>`"
+    message = "expected a value of type `{T}`, found `{Self}`",
+    label = "not a `{T}`",
+    note = "an operator takes a value of the field's Rust type (of the element type, for array operators): `T`, `&T`, `&str` for `String`, the inner value for `Option<T>`"
 )]
 pub trait ValueOf<T: ?Sized> {
     /// Encode the value as the field would store it.

@@ -1,4 +1,4 @@
-//! Population without N+1: one `$in` query per relation path, whatever the
+//! Population without N+1: one `$in` query per referenced model, whatever the
 //! number of documents, and one more per nested level.
 //!
 //! The referenced models are loaded first (as raw documents, decoded once);
@@ -132,9 +132,15 @@ struct LoadedTable {
     missing: usize,
 }
 
-/// One relation path to populate, and the paths to populate under it.
+/// The relation paths that reference one model, and what to populate inside
+/// that model's documents. Paths to the same model share one query, so the
+/// loaded documents (and what was populated inside them) are the same
+/// whichever path reached them.
 trait Populator: Send + Sync {
-    fn path(&self) -> &str;
+    fn target(&self) -> TypeId;
+    fn paths(&self) -> &[String];
+    fn add_path(&mut self, path: String);
+    fn nested_mut(&mut self) -> &mut Vec<Box<dyn Populator>>;
     /// Load the referenced models for these ids: one query per `CHUNK` ids,
     /// plus the nested populators' queries.
     fn load<'a>(
@@ -145,14 +151,53 @@ trait Populator: Send + Sync {
 }
 
 struct RefPopulator<T> {
-    path: String,
+    paths: Vec<String>,
     nested: Vec<Box<dyn Populator>>,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
+impl<T: Document> RefPopulator<T> {
+    fn boxed(path: &str) -> Box<dyn Populator> {
+        Box::new(RefPopulator::<T> {
+            paths: vec![path.to_owned()],
+            nested: Vec::new(),
+            _t: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Add `new` to `list`, merged into the populator of the same model if any.
+fn add_populator(list: &mut Vec<Box<dyn Populator>>, mut new: Box<dyn Populator>) {
+    match list.iter_mut().find(|p| p.target() == new.target()) {
+        Some(existing) => {
+            for path in new.paths() {
+                if !existing.paths().contains(path) {
+                    existing.add_path(path.clone());
+                }
+            }
+            for nested in std::mem::take(new.nested_mut()) {
+                add_populator(existing.nested_mut(), nested);
+            }
+        }
+        None => list.push(new),
+    }
+}
+
 impl<T: Document> Populator for RefPopulator<T> {
-    fn path(&self) -> &str {
-        &self.path
+    fn target(&self) -> TypeId {
+        TypeId::of::<T>()
+    }
+
+    fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    fn add_path(&mut self, path: String) {
+        self.paths.push(path);
+    }
+
+    fn nested_mut(&mut self) -> &mut Vec<Box<dyn Populator>> {
+        &mut self.nested
     }
 
     fn load<'a>(
@@ -207,12 +252,14 @@ async fn load_nested(
     for p in populators {
         let mut ids = Vec::new();
         for d in docs {
-            values_at(d, p.path(), &mut ids);
+            for path in p.paths() {
+                values_at(d, path, &mut ids);
+            }
         }
         let LoadedTable { ty, table, missing } = p.load(db, ids).await?;
         if missing > 0 {
             tracing::warn!(
-                path = p.path(),
+                paths = ?p.paths(),
                 missing,
                 "population left dangling references unloaded"
             );
@@ -224,14 +271,32 @@ async fn load_nested(
 
 impl<'a, M: Document> Find<'a, M> {
     /// Load the documents referenced by `field` along with the results: one
-    /// query for the whole relation path, whatever the number of results.
-    /// A reference whose document is gone stays unloaded (`get()` is `None`).
+    /// query for the whole relation path, whatever the number of results
+    /// (paths to the same model share it).
+    ///
+    /// Loading is by referenced document: once an author is loaded, every
+    /// `Ref<Author>` to it in the results carries it, on whichever path. A
+    /// reference whose document is gone stays unloaded (`get()` is `None`)
+    /// and is reported through `tracing`; nothing is ever fetched later.
     pub fn populate<R: RefField>(self, field: &Field<M, R>) -> FindPopulated<'a, M> {
         FindPopulated {
             find: self,
             populators: Vec::new(),
         }
         .populate(field)
+    }
+
+    /// [`FindPopulated::populate_nested`] as the first population.
+    pub fn populate_nested<R: RefField, S: RefField>(
+        self,
+        field: &Field<M, R>,
+        then: &Field<R::Target, S>,
+    ) -> FindPopulated<'a, M> {
+        FindPopulated {
+            find: self,
+            populators: Vec::new(),
+        }
+        .populate_nested(field, then)
     }
 }
 
@@ -245,11 +310,10 @@ pub struct FindPopulated<'a, M> {
 impl<'a, M: Document> FindPopulated<'a, M> {
     /// Also populate `field`.
     pub fn populate<R: RefField>(mut self, field: &Field<M, R>) -> Self {
-        self.populators.push(Box::new(RefPopulator::<R::Target> {
-            path: field.path().to_owned(),
-            nested: Vec::new(),
-            _t: std::marker::PhantomData,
-        }));
+        add_populator(
+            &mut self.populators,
+            RefPopulator::<R::Target>::boxed(field.path()),
+        );
         self
     }
 
@@ -260,15 +324,11 @@ impl<'a, M: Document> FindPopulated<'a, M> {
         field: &Field<M, R>,
         then: &Field<R::Target, S>,
     ) -> Self {
-        self.populators.push(Box::new(RefPopulator::<R::Target> {
-            path: field.path().to_owned(),
-            nested: vec![Box::new(RefPopulator::<S::Target> {
-                path: then.path().to_owned(),
-                nested: Vec::new(),
-                _t: std::marker::PhantomData,
-            })],
-            _t: std::marker::PhantomData,
-        }));
+        let mut outer = RefPopulator::<R::Target>::boxed(field.path());
+        outer
+            .nested_mut()
+            .push(RefPopulator::<S::Target>::boxed(then.path()));
+        add_populator(&mut self.populators, outer);
         self
     }
 }

@@ -10,7 +10,7 @@ use super::element::{element_condition, element_paths_at};
 use crate::error::EncodeError;
 use crate::field::{Field, Path, PathType};
 use crate::query::marker::ArrayLike;
-use crate::query::update::ArrayFilter;
+use crate::query::update::{ArrayFilter, IntoUpdate};
 use crate::query::value::ValueOf;
 use crate::query::{Filter, Sort, Update};
 
@@ -53,9 +53,12 @@ fn each<T, V: ValueOf<T>>(values: impl IntoIterator<Item = V>) -> Result<Bson, E
 /// assert_eq!(low.as_document(), &doc! {"$set": {"scores.$[low]": 0}});
 /// assert_eq!(low.array_filters(), &[doc! {"low": {"$lt": 5}}]);
 /// ```
-impl<M: 'static, T: ArrayLike> Field<M, T> {
+impl<M: 'static, T> Field<M, T> {
     /// Append `value` (`$push`).
-    pub fn push<V: ValueOf<T::Elem>>(&self, value: V) -> Update<M> {
+    pub fn push<V: ValueOf<T::Elem>>(&self, value: V) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         Update::op("$push", self.path(), value.to_value())
     }
 
@@ -65,7 +68,10 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     pub fn push_each<V: ValueOf<T::Elem>>(
         &self,
         values: impl IntoIterator<Item = V>,
-    ) -> PushEach<M, T::Elem> {
+    ) -> PushEach<M, T::Elem>
+    where
+        T: ArrayLike,
+    {
         PushEach {
             update: Update::op("$push", self.path(), each(values)),
             path: self.path().to_owned(),
@@ -74,7 +80,10 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     }
 
     /// Append `value` unless an equal element is there (`$addToSet`).
-    pub fn add_to_set<V: ValueOf<T::Elem>>(&self, value: V) -> Update<M> {
+    pub fn add_to_set<V: ValueOf<T::Elem>>(&self, value: V) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         Update::op("$addToSet", self.path(), value.to_value())
     }
 
@@ -82,18 +91,27 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     pub fn add_to_set_each<V: ValueOf<T::Elem>>(
         &self,
         values: impl IntoIterator<Item = V>,
-    ) -> Update<M> {
+    ) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         Update::op("$addToSet", self.path(), each(values))
     }
 
     /// Remove every element equal to `value` (`$pull`). An embedded document
     /// value removes the elements that have all of its fields and values.
-    pub fn pull<V: ValueOf<T::Elem>>(&self, value: V) -> Update<M> {
+    pub fn pull<V: ValueOf<T::Elem>>(&self, value: V) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         Update::op("$pull", self.path(), value.to_value())
     }
 
     /// Remove every element equal to one of `values` (`$pullAll`).
-    pub fn pull_all<V: ValueOf<T::Elem>>(&self, values: impl IntoIterator<Item = V>) -> Update<M> {
+    pub fn pull_all<V: ValueOf<T::Elem>>(&self, values: impl IntoIterator<Item = V>) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         let values = values
             .into_iter()
             .enumerate()
@@ -107,6 +125,7 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     /// typed paths (`$pull` with a condition).
     pub fn pull_matching<F>(&self, condition: F) -> Update<M>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
         F: FnOnce(&<T::Elem as PathType>::Path<T::Elem, T::Elem>) -> Filter<T::Elem>,
     {
@@ -115,18 +134,25 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     }
 
     /// Remove the first element (`$pop: -1`).
-    pub fn pop_first(&self) -> Update<M> {
+    pub fn pop_first(&self) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         Update::op("$pop", self.path(), Ok(Bson::Int32(-1)))
     }
 
     /// Remove the last element (`$pop: 1`).
-    pub fn pop_last(&self) -> Update<M> {
+    pub fn pop_last(&self) -> Update<M>
+    where
+        T: ArrayLike,
+    {
         Update::op("$pop", self.path(), Ok(Bson::Int32(1)))
     }
 
     /// The first element the query matched (`items.$`).
     pub fn matched(&self) -> <T::Elem as PathType>::Path<M, T::Elem>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
     {
         <T::Elem as PathType>::path_at(self.as_path().join("$"))
@@ -135,6 +161,7 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     /// Every element (`items.$[]`).
     pub fn each(&self) -> <T::Elem as PathType>::Path<M, T::Elem>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
     {
         <T::Elem as PathType>::path_at(self.as_path().join("$[]"))
@@ -144,6 +171,7 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     /// attach the filter made by [`array_filter`](Self::array_filter).
     pub fn filtered(&self, identifier: &str) -> <T::Elem as PathType>::Path<M, T::Elem>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
     {
         <T::Elem as PathType>::path_at(self.as_path().join(&format!("$[{identifier}]")))
@@ -152,6 +180,7 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     /// The element at `index` (`items.3`).
     pub fn at(&self, index: usize) -> <T::Elem as PathType>::Path<M, T::Elem>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
     {
         <T::Elem as PathType>::path_at(self.as_path().join(&index.to_string()))
@@ -161,6 +190,7 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
     /// `condition` (written over the element's typed paths).
     pub fn array_filter<F>(&self, identifier: &str, condition: F) -> ArrayFilter<M>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
         F: FnOnce(&<T::Elem as PathType>::Path<T::Elem, T::Elem>) -> Filter<T::Elem>,
     {
@@ -171,7 +201,7 @@ impl<M: 'static, T: ArrayLike> Field<M, T> {
 }
 
 /// A `$push` of several values, with its optional modifiers. Converts into an
-/// [`Update`] (with `&`, `.into()` or [`PushEach::into_update`]).
+/// [`Update`] (with `&`, `.into()` or [`IntoUpdate::into_update`]).
 pub struct PushEach<M, E> {
     update: Update<M>,
     path: String,
@@ -249,7 +279,13 @@ impl<M, E> From<PushEach<M, E>> for Update<M> {
     }
 }
 
-impl<M, E, R: Into<Update<M>>> std::ops::BitAnd<R> for PushEach<M, E> {
+impl<M, E> IntoUpdate<M> for PushEach<M, E> {
+    fn into_update(self) -> Update<M> {
+        self.update
+    }
+}
+
+impl<M, E, R: IntoUpdate<M>> std::ops::BitAnd<R> for PushEach<M, E> {
     type Output = Update<M>;
     fn bitand(self, rhs: R) -> Update<M> {
         self.update.and(rhs)

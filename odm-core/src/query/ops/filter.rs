@@ -167,9 +167,12 @@ impl<M, T> Field<M, T> {
 ///     doc! {"scores": {"$elemMatch": {"$gte": 80, "$lt": 85}}}
 /// );
 /// ```
-impl<M, T: ArrayLike> Field<M, T> {
+impl<M, T> Field<M, T> {
     /// Has an element equal to `value` (`{path: value}`).
-    pub fn contains<V: ValueOf<T::Elem>>(&self, value: V) -> Filter<M> {
+    pub fn contains<V: ValueOf<T::Elem>>(&self, value: V) -> Filter<M>
+    where
+        T: ArrayLike,
+    {
         Filter::field(self.path(), value.to_value().map(eq_condition))
     }
 
@@ -177,7 +180,10 @@ impl<M, T: ArrayLike> Field<M, T> {
     pub fn contains_any<V: ValueOf<T::Elem>>(
         &self,
         values: impl IntoIterator<Item = V>,
-    ) -> Filter<M> {
+    ) -> Filter<M>
+    where
+        T: ArrayLike,
+    {
         Filter::field(self.path(), self::values(values).map(|v| op("$in", v)))
     }
 
@@ -186,17 +192,26 @@ impl<M, T: ArrayLike> Field<M, T> {
     pub fn contains_none<V: ValueOf<T::Elem>>(
         &self,
         values: impl IntoIterator<Item = V>,
-    ) -> Filter<M> {
+    ) -> Filter<M>
+    where
+        T: ArrayLike,
+    {
         Filter::field(self.path(), self::values(values).map(|v| op("$nin", v)))
     }
 
     /// Has an element equal to each of `values` (`$all`).
-    pub fn all<V: ValueOf<T::Elem>>(&self, values: impl IntoIterator<Item = V>) -> Filter<M> {
+    pub fn all<V: ValueOf<T::Elem>>(&self, values: impl IntoIterator<Item = V>) -> Filter<M>
+    where
+        T: ArrayLike,
+    {
         Filter::field(self.path(), self::values(values).map(|v| op("$all", v)))
     }
 
     /// Has exactly `len` elements (`$size`).
-    pub fn size(&self, len: u32) -> Filter<M> {
+    pub fn size(&self, len: u32) -> Filter<M>
+    where
+        T: ArrayLike,
+    {
         let len = i32::try_from(len).map_or(Bson::Int64(len.into()), Bson::Int32);
         Filter::field(self.path(), Ok(op("$size", len)))
     }
@@ -206,6 +221,7 @@ impl<M, T: ArrayLike> Field<M, T> {
     /// embedded documents, `|s| s.gte(80) & s.lt(85)` for scalars.
     pub fn elem_match<F>(&self, condition: F) -> Filter<M>
     where
+        T: ArrayLike,
         T::Elem: PathType + 'static,
         F: FnOnce(&<T::Elem as PathType>::Path<T::Elem, T::Elem>) -> Filter<T::Elem>,
     {

@@ -13,6 +13,8 @@ use bson::Document;
 use crate::error::CommandError;
 
 pub use output::{split_output, OutputStage, WhenMatched, WhenNotMatched};
+/// `$set`/`$addFields`, `$project` and `$unset`, shared with update pipelines.
+pub(crate) use stages::Projector;
 
 /// Run `pipeline` over `input` (the documents of the source collection, or of
 /// `$documents`). `lookup` reads other collections of the same database for

@@ -11,6 +11,7 @@ use super::regex::RegexPred;
 use super::schema::Schema;
 use super::{ExprNode, Leaf, Node};
 use crate::backend::memory::aggregate::expr::{Expr, Vars};
+use crate::backend::memory::compare::compare;
 use crate::error::CommandError;
 
 /// What the compiler needs to know besides the filter itself.
@@ -288,5 +289,7 @@ fn parse_in(arg: &Bson, op: &str) -> Result<InSet, CommandError> {
             other => set.values.push(to_raw(other)?),
         }
     }
+    set.values
+        .sort_by(|a, b| compare(a.as_raw_bson_ref(), b.as_raw_bson_ref()));
     Ok(set)
 }

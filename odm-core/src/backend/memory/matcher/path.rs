@@ -80,14 +80,112 @@ fn parse_index(p: &str) -> Option<usize> {
 }
 
 /// Look up a top-level key without decoding the values it skips over.
+///
+/// This is the matcher's hot path, so it scans the element headers itself
+/// (no UTF-8 validation of keys it passes, no error values) and decodes only
+/// the value it finds. Values the scan does not decode itself (arrays and the
+/// rarer types) are read through `bson` again; malformed bytes read as missing.
 pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>> {
-    for elem in doc.iter_elements() {
-        let elem = elem.ok()?;
-        if elem.key().as_str() == key {
-            return elem.value().ok();
+    let bytes = doc.as_bytes();
+    let key = key.as_bytes();
+    let mut pos = 4;
+    loop {
+        let tag = *bytes.get(pos)?;
+        if tag == 0 {
+            return None;
         }
+        let name = bytes.get(pos + 1..)?;
+        let name_len = name.iter().position(|&b| b == 0)?;
+        let start = pos + 1 + name_len + 1;
+        let size = value_size(tag, bytes, start)?;
+        let end = start.checked_add(size)?;
+        if name.get(..name_len)? == key {
+            return match decode(tag, bytes.get(start..end)?) {
+                Decoded::Value(v) => Some(v),
+                Decoded::Slow => doc.get(std::str::from_utf8(key).ok()?).ok().flatten(),
+                Decoded::Malformed => None,
+            };
+        }
+        pos = end;
     }
-    None
+}
+
+fn read_i32(bytes: &[u8], at: usize) -> Option<i32> {
+    Some(i32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn read_len(bytes: &[u8], at: usize) -> Option<usize> {
+    usize::try_from(read_i32(bytes, at)?).ok()
+}
+
+/// The size of a value of type `tag` starting at `at`, from its header.
+fn value_size(tag: u8, bytes: &[u8], at: usize) -> Option<usize> {
+    Some(match tag {
+        0x01 | 0x09 | 0x11 | 0x12 => 8,
+        0x10 => 4,
+        0x13 => 16,
+        0x07 => 12,
+        0x08 => 1,
+        0x06 | 0x0A | 0xFF | 0x7F => 0,
+        0x02 | 0x0D | 0x0E => 4 + read_len(bytes, at)?,
+        0x03 | 0x04 | 0x0F => read_len(bytes, at)?,
+        0x05 => 5 + read_len(bytes, at)?,
+        0x0C => 4 + read_len(bytes, at)? + 12,
+        0x0B => {
+            let rest = bytes.get(at..)?;
+            let p = rest.iter().position(|&b| b == 0)?;
+            let o = rest.get(p + 1..)?.iter().position(|&b| b == 0)?;
+            p + 1 + o + 1
+        }
+        _ => return None,
+    })
+}
+
+enum Decoded<'a> {
+    Value(RawBsonRef<'a>),
+    /// A type read through `bson` instead.
+    Slow,
+    Malformed,
+}
+
+fn decode(tag: u8, v: &[u8]) -> Decoded<'_> {
+    let fixed = |n: usize| v.get(..n);
+    let value = match tag {
+        0x01 => fixed(8)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| RawBsonRef::Double(f64::from_le_bytes(b))),
+        0x02 => v
+            .get(4..v.len().saturating_sub(1))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(RawBsonRef::String),
+        0x03 => RawDocument::from_bytes(v).ok().map(RawBsonRef::Document),
+        0x06 => Some(RawBsonRef::Undefined),
+        0x07 => fixed(12)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| RawBsonRef::ObjectId(bson::oid::ObjectId::from_bytes(b))),
+        0x08 => match v.first() {
+            Some(0) => Some(RawBsonRef::Boolean(false)),
+            Some(1) => Some(RawBsonRef::Boolean(true)),
+            _ => None,
+        },
+        0x09 => fixed(8)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| RawBsonRef::DateTime(bson::DateTime::from_millis(i64::from_le_bytes(b)))),
+        0x0A => Some(RawBsonRef::Null),
+        0x10 => fixed(4)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| RawBsonRef::Int32(i32::from_le_bytes(b))),
+        0x12 => fixed(8)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| RawBsonRef::Int64(i64::from_le_bytes(b))),
+        0xFF => Some(RawBsonRef::MinKey),
+        0x7F => Some(RawBsonRef::MaxKey),
+        _ => return Decoded::Slow,
+    };
+    match value {
+        Some(v) => Decoded::Value(v),
+        None => Decoded::Malformed,
+    }
 }
 
 fn walk_doc<'a, F>(
@@ -178,6 +276,25 @@ mod tests {
             false
         });
         out
+    }
+
+    #[test]
+    fn raw_lookup_agrees_with_bson_for_every_type() {
+        let d = rawdoc! {
+            "f": 1.5, "s": "héllo", "d": {"x": 1}, "a": [1, [2]], "bin": bson::Binary {
+                subtype: bson::spec::BinarySubtype::Generic, bytes: vec![1, 2] },
+            "u": RawBson::Undefined, "o": bson::oid::ObjectId::new(), "t": true, "dt": bson::DateTime::now(),
+            "n": RawBson::Null, "re": bson::Regex { pattern: "a+".to_string().try_into().unwrap(),
+                options: "i".to_string().try_into().unwrap() },
+            "js": RawBson::JavaScriptCode("f()".into()), "sym": RawBson::Symbol("y".into()),
+            "i": 7, "ts": bson::Timestamp { time: 3, increment: 4 }, "l": 8_i64,
+            "dec": bson::Decimal128::from_bytes([1; 16]), "min": RawBson::MinKey, "max": RawBson::MaxKey,
+        };
+        for (k, v) in d.iter().map(Result::unwrap) {
+            assert_eq!(get(&d, k.as_str()), Some(v), "{k}");
+        }
+        assert_eq!(get(&d, "missing"), None);
+        assert_eq!(get(&d, "ma"), None);
     }
 
     #[test]

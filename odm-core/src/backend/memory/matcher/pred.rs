@@ -22,8 +22,9 @@ pub(crate) enum CmpOp {
     Lte,
 }
 
-/// `$in`: values compared by equality, regexes by match, and whether null
-/// (which also matches a missing field) is among them.
+/// `$in`: values compared by equality (kept sorted in BSON order, so a long
+/// `$in` is a binary search), regexes by match, and whether null (which also
+/// matches a missing field) is among them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InSet {
     pub(crate) values: Vec<RawBson>,
@@ -160,9 +161,10 @@ fn in_matches(set: &InSet, v: Option<RawBsonRef<'_>>) -> bool {
         return true;
     }
     let Some(v) = v else { return false };
+    // Sorted at compile time: MongoDB equality is `compare(..) == Equal`.
     set.values
-        .iter()
-        .any(|x| eq_matches(Some(v), x.as_raw_bson_ref()))
+        .binary_search_by(|x| compare(x.as_raw_bson_ref(), v))
+        .is_ok()
         || set.regexes.iter().any(|r| r.test(Some(v)))
 }
 

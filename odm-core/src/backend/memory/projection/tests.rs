@@ -139,3 +139,18 @@ fn mixing_modes_and_collisions_are_errors() {
     assert_eq!(err(doc! {"a": 1, "a.b": 1}), 31250);
     assert!(Projection::compile(&doc! {"a": 1, "_id": 0}).is_ok());
 }
+
+#[test]
+fn expressions_compute_from_the_document() {
+    let d = rawdoc! {"_id": 1, "s": {"h": 3, "w": 4}, "name": "box"};
+    assert_eq!(
+        project(
+            doc! {"_id": 0, "area": {"$multiply": ["$s.h", "$s.w"]}, "n": "$name"},
+            d.clone(),
+            None
+        ),
+        doc! {"area": 12, "n": "box"}
+    );
+    // A missing field path leaves the computed field out.
+    assert_eq!(project(doc! {"x": "$nope"}, d, None), doc! {"_id": 1});
+}

@@ -2,11 +2,12 @@
 //! `$currentDate` and `$rename`, with MongoDB's numeric promotion rules.
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use bson::{Bson, Decimal128, Document, Timestamp};
 
 use super::compile::{Kind, Op};
-use super::path::{walk, Part, UpdatePath, Walk};
+use super::path::{walk, Part, Trail, UpdatePath, Walk};
 use super::ApplyContext;
 use crate::backend::memory::compare::compare_bson;
 use crate::error::CommandError;
@@ -133,7 +134,7 @@ pub(super) fn arith(
 }
 
 /// MongoDB's arithmetic: int32 widens to int64 on overflow, int64 overflow
-/// fails (`None`), any double makes a double, any decimal a decimal.
+/// fails (`None`), any decimal makes an exact decimal, else any double a double.
 fn compute(a: Arith, x: &Bson, y: &Bson) -> Option<Bson> {
     let int = |v: &Bson| match v {
         Bson::Int32(i) => Some(i64::from(*i)),
@@ -150,14 +151,10 @@ fn compute(a: Arith, x: &Bson, y: &Bson) -> Option<Bson> {
             };
             Some(i32::try_from(r).map_or(Bson::Int64(r), Bson::Int32))
         }
-        (Bson::Decimal128(_), _) | (_, Bson::Decimal128(_)) => {
-            // bson has no decimal arithmetic: compute in f64 and store a decimal.
-            let r = match a {
-                Arith::Inc => as_f64(x)? + as_f64(y)?,
-                Arith::Mul => as_f64(x)? * as_f64(y)?,
-            };
-            decimal(&r.to_string()).map(Bson::Decimal128)
-        }
+        (Bson::Decimal128(_), _) | (_, Bson::Decimal128(_)) => match a {
+            Arith::Inc => super::decimal::inc(x, y),
+            Arith::Mul => super::decimal::times(x, y),
+        },
         _ => match (int(x), int(y)) {
             (Some(p), Some(q)) => match a {
                 Arith::Inc => p.checked_add(q),
@@ -177,7 +174,6 @@ fn as_f64(v: &Bson) -> Option<f64> {
         Bson::Int32(i) => Some(f64::from(*i)),
         Bson::Int64(i) => Some(*i as f64),
         Bson::Double(d) => Some(*d),
-        Bson::Decimal128(d) => d.to_string().parse().ok(),
         _ => None,
     }
 }
@@ -215,10 +211,43 @@ impl DateKind {
         let now = ctx.now.unwrap_or_else(bson::DateTime::now);
         match self {
             DateKind::Date => Bson::DateTime(now),
-            DateKind::Timestamp => Bson::Timestamp(Timestamp {
-                time: u32::try_from(now.timestamp_millis() / 1000).unwrap_or(u32::MAX),
+            DateKind::Timestamp => Bson::Timestamp(next_timestamp(
+                u32::try_from(now.timestamp_millis() / 1000).unwrap_or(u32::MAX),
+            )),
+        }
+    }
+}
+
+/// The last timestamp handed out, as `time << 32 | increment`.
+static LAST_TIMESTAMP: AtomicU64 = AtomicU64::new(0);
+
+/// A timestamp for `secs`, after every one handed out before: like the
+/// server's, timestamps within a second count up their increment, and a
+/// clock set back does not make them go back.
+fn next_timestamp(secs: u32) -> Timestamp {
+    let mut last = LAST_TIMESTAMP.load(AtomicOrdering::Relaxed);
+    loop {
+        let (time, increment) = ((last >> 32) as u32, last as u32);
+        let next = if secs > time {
+            Timestamp {
+                time: secs,
                 increment: 1,
-            }),
+            }
+        } else {
+            Timestamp {
+                time,
+                increment: increment.wrapping_add(1),
+            }
+        };
+        let packed = (u64::from(next.time) << 32) | u64::from(next.increment);
+        match LAST_TIMESTAMP.compare_exchange_weak(
+            last,
+            packed,
+            AtomicOrdering::Relaxed,
+            AtomicOrdering::Relaxed,
+        ) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
         }
     }
 }
@@ -287,7 +316,7 @@ pub(super) fn rename(
         path: to.clone(),
         kind: Kind::Set(value),
     };
-    walk(root, &setter, 0, w)?;
+    walk(root, &setter, 0, w, &mut Trail::new(false))?;
     Ok(true)
 }
 
@@ -376,6 +405,10 @@ mod tests {
             inc(Bson::Decimal128("1.5".parse().unwrap()), Bson::Int32(1)),
             Some(Bson::Decimal128("2.5".parse().unwrap()))
         );
+        assert_eq!(
+            mul(Bson::Double(2.0), Bson::Decimal128("0.1".parse().unwrap())),
+            Some(Bson::Decimal128("0.200000000000000".parse().unwrap()))
+        );
     }
 
     #[test]
@@ -384,6 +417,13 @@ mod tests {
         assert_eq!(Arith::Mul.on_missing(&Bson::Double(7.5)), Bson::Double(0.0));
         assert_eq!(Arith::Mul.on_missing(&Bson::Int32(7)), Bson::Int32(0));
         assert_eq!(Arith::Inc.on_missing(&Bson::Int64(7)), Bson::Int64(7));
+    }
+
+    #[test]
+    fn timestamps_increase() {
+        let a = next_timestamp(100);
+        let b = next_timestamp(100);
+        assert!((b.time, b.increment) > (a.time, a.increment));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 mod arrays;
 mod bit;
 mod compile;
+mod decimal;
 mod fields;
 mod filters;
 mod path;
@@ -24,7 +25,7 @@ use bson::{Bson, Document};
 
 use self::compile::{Kind, Op};
 use self::filters::ArrayFilters;
-use self::path::{walk, Part, Walk};
+use self::path::{walk, Originals, Part, Saved, Trail, Walk};
 use self::pipeline::Pipeline;
 use crate::backend::memory::compare::compare_bson;
 use crate::backend::UpdateModification;
@@ -53,6 +54,9 @@ enum Plan {
         positional: bool,
         /// The distinct top-level fields the modifiers start from.
         touched: Vec<String>,
+        /// Per modifier: whether its dynamic path may meet another's, so the
+        /// paths it reaches are checked for conflicts after applying.
+        tracked: Vec<bool>,
     },
     Pipeline(Pipeline),
 }
@@ -107,14 +111,21 @@ impl UpdatePlan {
                 filters,
                 positional,
                 touched,
+                tracked,
             } => {
                 if *positional && ctx.positional.is_none() {
                     return Err(path::no_positional_match());
                 }
-                return apply_operators(ops, filters, touched, doc, ctx);
+                let ops = Operators {
+                    ops,
+                    filters,
+                    touched,
+                    tracked,
+                };
+                return ops.apply(doc, ctx);
             }
             Plan::Pipeline(p) => {
-                let mut new = p.run(doc)?;
+                let mut new = p.run(doc, ctx.now)?;
                 if let (Some(id), false) = (doc.get("_id"), new.contains_key("_id")) {
                     // A pipeline that drops `_id` keeps the original, as a replacement does.
                     let mut with_id = Document::new();
@@ -188,78 +199,131 @@ fn compile_operators(
             }
         }
     }
+    // A modifier records the concrete paths it reaches when another one may
+    // reach the same values (checked for conflicts), or may change the
+    // elements its array filters test (which must see them as they were).
+    let tracked = (0..ops.len())
+        .map(|i| {
+            let path = &ops[i].path;
+            let filtered = path.last_filtered().map_or(0, |k| k + 1);
+            ops.iter().enumerate().any(|(j, other)| {
+                i != j
+                    && ((path.is_dynamic() || other.path.is_dynamic())
+                        && path.may_meet(&other.path, usize::MAX)
+                        || filtered > 0 && path.may_meet(&other.path, filtered))
+            })
+        })
+        .collect();
     Ok(Plan::Operators {
         ops,
         filters,
         positional,
         touched,
+        tracked,
     })
 }
 
-/// Apply the modifiers to `doc` in place; on error, put back the top-level
-/// fields they touched, as they were and where they were.
-///
-/// Only those fields are copied beforehand: a modifier never reaches outside
-/// the top-level field its path starts with.
-fn apply_operators(
-    ops: &[Op],
-    filters: &ArrayFilters,
-    touched: &[String],
-    doc: &mut Document,
-    ctx: &ApplyContext,
-) -> Result<bool, CommandError> {
-    let id = doc.get("_id").cloned();
-    let len = doc.len();
-    let backup: Vec<(Option<usize>, &str, Option<Bson>)> = touched
-        .iter()
-        .map(|name| {
-            let at = doc.keys().position(|k| k == name);
-            (at, name.as_str(), doc.get(name).cloned())
-        })
-        .collect();
-    let w = Walk {
-        ctx,
-        filters,
-        id: id.as_ref(),
-    };
-    let mut root = Bson::Document(std::mem::take(doc));
-    let mut result = Ok(false);
-    for op in ops {
-        let step = match &op.kind {
-            Kind::SetOnInsert(_) if !ctx.is_insert => Ok(false),
-            Kind::Rename(to) => fields::rename(&mut root, &op.path, to, &w),
-            _ => walk(&mut root, op, 0, &w),
+/// The parts of a compiled operator update that applying reads.
+struct Operators<'a> {
+    ops: &'a [Op],
+    filters: &'a ArrayFilters,
+    touched: &'a [String],
+    tracked: &'a [bool],
+}
+
+impl Operators<'_> {
+    /// Apply the modifiers to `doc` in place; on error, put back the
+    /// top-level fields they touched, as they were and where they were.
+    ///
+    /// Only those fields are copied beforehand: a modifier never reaches
+    /// outside the top-level field its path starts with.
+    fn apply(&self, doc: &mut Document, ctx: &ApplyContext) -> Result<bool, CommandError> {
+        let id = doc.get("_id").cloned();
+        let len = doc.len();
+        let backup: Saved<'_> = self
+            .touched
+            .iter()
+            .map(|name| {
+                let at = doc.keys().position(|k| k == name);
+                (at, name.as_str(), doc.get(name).cloned())
+            })
+            .collect();
+        let mut root = Bson::Document(std::mem::take(doc));
+        let result = self.run(&mut root, id.as_ref(), Originals(&backup), ctx);
+        if let Bson::Document(new) = root {
+            *doc = new;
+        }
+        let result = result.and_then(|changed| {
+            check_id(id.as_ref(), doc.get("_id"))?;
+            Ok(changed)
+        });
+        if result.is_err() {
+            restore(doc, len, backup);
+        }
+        result
+    }
+
+    fn run(
+        &self,
+        root: &mut Bson,
+        id: Option<&Bson>,
+        original: Originals<'_>,
+        ctx: &ApplyContext,
+    ) -> Result<bool, CommandError> {
+        let w = Walk {
+            ctx,
+            filters: self.filters,
+            original,
+            id,
         };
-        match step {
-            Ok(changed) => result = result.map(|c| c | changed),
-            Err(e) => {
-                result = Err(e);
-                break;
+        let mut changed = false;
+        let mut reached: Vec<(usize, Vec<String>)> = Vec::new();
+        for (i, op) in self.ops.iter().enumerate() {
+            let mut trail = Trail::new(self.tracked.get(i).copied().unwrap_or(false));
+            changed |= match &op.kind {
+                Kind::SetOnInsert(_) if !ctx.is_insert => false,
+                Kind::Rename(to) => fields::rename(root, &op.path, to, &w)?,
+                _ => walk(root, op, 0, &w, &mut trail)?,
+            };
+            if !trail.hits.is_empty() {
+                reached.push((i, trail.hits));
+            }
+        }
+        check_reached(&reached)?;
+        Ok(changed)
+    }
+}
+
+/// Two modifiers whose dynamic paths resolved to the same value, or one
+/// inside the other, conflict as MongoDB reports it at runtime.
+fn check_reached(reached: &[(usize, Vec<String>)]) -> Result<(), CommandError> {
+    let within = |inner: &str, outer: &str| {
+        inner == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.starts_with('.'))
+    };
+    for (n, (i, hits)) in reached.iter().enumerate() {
+        for (j, others) in reached.iter().skip(n + 1) {
+            debug_assert!(i != j);
+            for a in hits {
+                if let Some(b) = others.iter().find(|b| within(a, b) || within(b, a)) {
+                    let at = if a.len() <= b.len() { a } else { b };
+                    return Err(CommandError::new(
+                        40,
+                        "ConflictingUpdateOperators",
+                        format!("Update created a conflict at '{at}'"),
+                    ));
+                }
             }
         }
     }
-    let Bson::Document(new) = root else {
-        // The root stays a document: modifiers only replace values below it.
-        return Err(CommandError::new(
-            1,
-            "InternalError",
-            "update replaced the document root",
-        ));
-    };
-    *doc = new;
-    let result = result.and_then(|changed| {
-        check_id(id.as_ref(), doc.get("_id"))?;
-        Ok(changed)
-    });
-    if result.is_err() {
-        restore(doc, len, backup);
-    }
-    result
+    Ok(())
 }
 
-/// Undo [`apply_operators`]: drop the touched fields and put the saved ones
+/// Undo [`Operators::apply`]: drop the touched fields and put the saved ones
 /// back at their original positions among the untouched ones.
-fn restore(doc: &mut Document, len: usize, backup: Vec<(Option<usize>, &str, Option<Bson>)>) {
+fn restore(doc: &mut Document, len: usize, backup: Saved<'_>) {
     let mut current = std::mem::take(doc);
     let mut saved: Vec<(usize, &str, Bson)> = Vec::with_capacity(backup.len());
     for (at, name, value) in backup {

@@ -3,6 +3,7 @@
 //! missing parts (intermediate documents, null-padded array slots) the way
 //! MongoDB does.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use bson::{Bson, Document};
@@ -27,7 +28,7 @@ pub(super) enum Part {
 }
 
 impl Part {
-    fn text(&self) -> std::borrow::Cow<'_, str> {
+    fn text(&self) -> Cow<'_, str> {
         match self {
             Part::Field(f) => f.as_str().into(),
             Part::Positional => "$".into(),
@@ -84,10 +85,20 @@ impl UpdatePath {
                 "Too many positional (i.e. '$') elements found in path '{text}'"
             )));
         }
-        if parts.first() == Some(&Part::Positional) {
-            return Err(CommandError::bad_value(format!(
-                "Cannot have positional (i.e. '$') element in the first position in path '{text}'"
-            )));
+        match parts.first() {
+            Some(Part::Positional) => {
+                return Err(CommandError::bad_value(format!(
+                    "Cannot have positional (i.e. '$') element in the first position in path \
+                     '{text}'"
+                )))
+            }
+            Some(Part::All | Part::Filtered(_)) => {
+                return Err(CommandError::bad_value(format!(
+                    "Cannot have array filter identifier (i.e. '$[<id>]') element in the first \
+                     position in path '{text}'"
+                )))
+            }
+            _ => {}
         }
         Ok(UpdatePath {
             text: text.to_string(),
@@ -118,6 +129,28 @@ impl UpdatePath {
             .zip(&other.parts)
             .all(|(a, b)| a.text() == b.text());
         same.then(|| self.prefix(n))
+    }
+
+    /// Whether, once `$`, `$[]` and `$[id]` are resolved, the first `n`
+    /// parts of the two paths may reach the same value.
+    pub fn may_meet(&self, other: &UpdatePath, n: usize) -> bool {
+        let dynamic_or_index = |p: &Part| match p {
+            Part::Field(f) => parse_index(f).is_some(),
+            _ => true,
+        };
+        let dynamic = |p: &Part| p.is_array_update();
+        self.parts.iter().zip(&other.parts).take(n).all(|(a, b)| {
+            a.text() == b.text()
+                || (dynamic(a) && dynamic_or_index(b))
+                || (dynamic(b) && dynamic_or_index(a))
+        })
+    }
+
+    /// The position of the last `$[id]` part.
+    pub fn last_filtered(&self) -> Option<usize> {
+        self.parts
+            .iter()
+            .rposition(|p| matches!(p, Part::Filtered(_)))
     }
 
     /// The first `n` parts joined with dots.
@@ -153,12 +186,38 @@ pub(super) fn parse_index(s: &str) -> Option<usize> {
 /// How many nulls MongoDB pads an array with, at most, to set an index past its end.
 const MAX_PADDING: usize = 1_500_000;
 
-/// What a walk needs besides the path: the context, the array filters and,
-/// for messages, the `_id` of the document.
+/// What a walk needs besides the path: the context, the array filters,
+/// the touched fields as they were and, for messages, the `_id`.
 pub(super) struct Walk<'a> {
     pub ctx: &'a ApplyContext,
     pub filters: &'a ArrayFilters,
+    pub original: Originals<'a>,
     pub id: Option<&'a Bson>,
+}
+
+/// The top-level fields an update touches, as they were before it: name,
+/// position and value (`None` when absent).
+pub(super) type Saved<'a> = Vec<(Option<usize>, &'a str, Option<Bson>)>;
+
+/// Read access to [`Saved`] fields by concrete path.
+#[derive(Clone, Copy)]
+pub(super) struct Originals<'a>(pub &'a [(Option<usize>, &'a str, Option<Bson>)]);
+
+impl Originals<'_> {
+    /// The value that was at `path` (field names and array indexes).
+    pub fn get(&self, path: &[String]) -> Option<&Bson> {
+        let (head, rest) = path.split_first()?;
+        let (_, _, value) = self.0.iter().find(|(_, name, _)| *name == head.as_str())?;
+        let mut cur = value.as_ref()?;
+        for part in rest {
+            cur = match cur {
+                Bson::Document(d) => d.get(part)?,
+                Bson::Array(a) => a.get(parse_index(part)?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
 }
 
 impl Walk<'_> {
@@ -171,14 +230,65 @@ impl Walk<'_> {
     }
 }
 
+/// The concrete paths a modifier reached, kept only for modifiers whose
+/// dynamic paths (`$`, `$[]`, `$[id]`) may meet another modifier's.
+#[derive(Debug, Default)]
+pub(super) struct Trail {
+    on: bool,
+    stack: Vec<String>,
+    /// The paths updated, created or removed, dotted.
+    pub hits: Vec<String>,
+}
+
+impl Trail {
+    /// A trail that records (`on`) or costs nothing.
+    pub fn new(on: bool) -> Self {
+        Trail {
+            on,
+            ..Trail::default()
+        }
+    }
+
+    fn push(&mut self, part: &str) {
+        if self.on {
+            self.stack.push(part.to_string());
+        }
+    }
+
+    fn push_index(&mut self, index: usize) {
+        if self.on {
+            self.stack.push(index.to_string());
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.on {
+            self.stack.pop();
+        }
+    }
+
+    fn hit(&mut self) {
+        if self.on {
+            self.hits.push(self.stack.join("."));
+        }
+    }
+}
+
 /// Apply `op` to every value its path designates under `node` (the value at
 /// `path.parts[..i]`). Returns whether anything changed.
-pub(super) fn walk(node: &mut Bson, op: &Op, i: usize, w: &Walk<'_>) -> Result<bool, CommandError> {
+pub(super) fn walk(
+    node: &mut Bson,
+    op: &Op,
+    i: usize,
+    w: &Walk<'_>,
+    trail: &mut Trail,
+) -> Result<bool, CommandError> {
     let path = &op.path;
     let Some(part) = path.parts.get(i) else {
+        trail.hit();
         return op.update(node, w);
     };
-    let name = match part {
+    let name: Cow<'_, str> = match part {
         Part::All | Part::Filtered(_) => {
             let Bson::Array(items) = node else {
                 return Err(CommandError::bad_value(format!(
@@ -188,29 +298,58 @@ pub(super) fn walk(node: &mut Bson, op: &Op, i: usize, w: &Walk<'_>) -> Result<b
                 )));
             };
             let mut changed = false;
-            for item in items.iter_mut() {
+            for (index, item) in items.iter_mut().enumerate() {
+                trail.push_index(index);
                 if let Part::Filtered(id) = part {
-                    if !w.filters.matches(id, item)? {
+                    // Filters see the document as it was before this update,
+                    // as MongoDB resolves every path before applying any.
+                    let before = if trail.on {
+                        w.original.get(&trail.stack)
+                    } else {
+                        None
+                    };
+                    if !w.filters.matches(id, before.unwrap_or(item))? {
+                        trail.pop();
                         continue;
                     }
                 }
-                changed |= walk(item, op, i + 1, w)?;
+                changed |= walk(item, op, i + 1, w, trail)?;
+                trail.pop();
             }
             return Ok(changed);
         }
         Part::Positional => match w.ctx.positional {
-            Some(index) => index.to_string(),
+            Some(index) => Cow::Owned(index.to_string()),
             None => return Err(no_positional_match()),
         },
-        Part::Field(name) => name.clone(),
+        Part::Field(name) => Cow::Borrowed(name),
     };
-    let last = i + 1 == path.parts.len();
+    trail.push(&name);
+    let result = step(node, &name, op, i, w, trail);
+    trail.pop();
+    result
+}
+
+/// [`walk`] one field (or array index) down from `node`.
+fn step(
+    node: &mut Bson,
+    name: &str,
+    op: &Op,
+    i: usize,
+    w: &Walk<'_>,
+    trail: &mut Trail,
+) -> Result<bool, CommandError> {
+    let last = i + 1 == op.path.parts.len();
     match node {
-        Bson::Document(doc) if last && op.is_unset() => Ok(doc.remove(&name).is_some()),
-        Bson::Document(doc) => match doc.get_mut(&name) {
-            Some(child) => walk(child, op, i + 1, w),
+        Bson::Document(doc) if last && op.is_unset() => {
+            trail.hit();
+            Ok(doc.remove(name).is_some())
+        }
+        Bson::Document(doc) => match doc.get_mut(name) {
+            Some(child) => walk(child, op, i + 1, w, trail),
             None => match created(op, i, w)? {
                 Some(value) => {
+                    trail.hit();
                     doc.insert(name, value);
                     Ok(true)
                 }
@@ -218,21 +357,23 @@ pub(super) fn walk(node: &mut Bson, op: &Op, i: usize, w: &Walk<'_>) -> Result<b
             },
         },
         Bson::Array(items) => {
-            let Some(index) = parse_index(&name) else {
-                return non_viable(op, i, &name, node);
+            let Some(index) = parse_index(name) else {
+                return non_viable(op, i, name, node);
             };
             if let Some(child) = items.get_mut(index) {
                 if last && op.is_unset() {
                     // MongoDB keeps array positions: an unset element becomes null.
+                    trail.hit();
                     return Ok(!matches!(std::mem::replace(child, Bson::Null), Bson::Null));
                 }
-                return walk(child, op, i + 1, w);
+                return walk(child, op, i + 1, w, trail);
             }
             match created(op, i, w)? {
                 Some(_) if index - items.len() > MAX_PADDING => Err(CommandError::bad_value(
                     format!("can't backfill array to larger than {MAX_PADDING} elements"),
                 )),
                 Some(value) => {
+                    trail.hit();
                     items.resize(index, Bson::Null);
                     items.push(value);
                     Ok(true)
@@ -240,7 +381,7 @@ pub(super) fn walk(node: &mut Bson, op: &Op, i: usize, w: &Walk<'_>) -> Result<b
                 None => Ok(false),
             }
         }
-        _ => non_viable(op, i, &name, node),
+        _ => non_viable(op, i, name, node),
     }
 }
 
@@ -334,6 +475,9 @@ mod tests {
         assert_eq!(UpdatePath::parse("").unwrap_err().code, 56);
         assert_eq!(UpdatePath::parse("a..b").unwrap_err().code, 56);
         assert_eq!(UpdatePath::parse("a.$.b.$").unwrap_err().code, 2);
+        assert_eq!(UpdatePath::parse("$.a").unwrap_err().code, 2);
+        assert_eq!(UpdatePath::parse("$[].a").unwrap_err().code, 2);
+        assert_eq!(UpdatePath::parse("$[x]").unwrap_err().code, 2);
     }
 
     #[test]

@@ -234,6 +234,7 @@ fn numeric(op: &str, v: &Bson) -> Result<Num, CommandError> {
 pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bson>, CommandError> {
     let vals = env.eval_all(args)?;
     match op {
+        Op::Rand => Ok(Some(Bson::Double(random_unit()))),
         Op::Add => add(&vals),
         Op::Subtract => subtract(&vals),
         Op::Multiply => {
@@ -274,6 +275,26 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
         Op::Round | Op::Trunc => round(op, &vals),
         _ => unary(op, vals.into_iter().next().flatten()),
     }
+}
+
+/// A uniform double in `[0, 1)` for `$rand`: SplitMix64 over a process-wide
+/// counter seeded from the clock (no cryptographic quality is promised).
+fn random_unit() -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let mut seed = STATE.load(AtomicOrdering::Relaxed);
+    if seed == 0 {
+        seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64);
+    }
+    let next = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    STATE.store(next, AtomicOrdering::Relaxed);
+    let mut z = next;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn num_arg(op: Op, vals: &[Option<Bson>], i: usize) -> Result<Option<Num>, CommandError> {

@@ -75,6 +75,7 @@ ops! {
     Min = "$min": n(0, ANY),
     StdDevPop = "$stdDevPop": n(0, ANY),
     StdDevSamp = "$stdDevSamp": n(0, ANY),
+    Rand = "$rand": Arity::Named(&[]),
     Eq = "$eq": n(2, 2),
     Ne = "$ne": n(2, 2),
     Gt = "$gt": n(2, 2),
@@ -469,7 +470,7 @@ pub(crate) fn eval_op(
     use Op::*;
     match op {
         Add | Subtract | Multiply | Divide | Mod | Abs | Ceil | Floor | Exp | Ln | Log10 | Log
-        | Sqrt | Pow | Round | Trunc | Sum | Avg | Max | Min | StdDevPop | StdDevSamp => {
+        | Sqrt | Pow | Round | Trunc | Sum | Avg | Max | Min | StdDevPop | StdDevSamp | Rand => {
             super::arith::eval(env, op, args)
         }
         Eq | Ne | Gt | Gte | Lt | Lte | Cmp => super::compare::eval(env, op, args),

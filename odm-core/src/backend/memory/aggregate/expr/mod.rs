@@ -17,6 +17,8 @@ mod object;
 mod string;
 mod vars;
 
+use std::borrow::Cow;
+
 use bson::{Bson, Document};
 
 use crate::error::CommandError;
@@ -103,6 +105,20 @@ impl Expr {
     pub fn eval(&self, root: &Document, vars: &Vars) -> Result<Option<Bson>, CommandError> {
         let mut env = Env::new(root, vars);
         env.eval(&self.node)
+    }
+
+    /// [`Expr::eval`] without copying when the value is a literal or a
+    /// field of `root` (the hot path of `$group` and `$sort`-like callers).
+    pub fn eval_ref<'a>(
+        &'a self,
+        root: &'a Document,
+        vars: &Vars,
+    ) -> Result<Option<Cow<'a, Bson>>, CommandError> {
+        match &self.node {
+            Node::Lit(v) => Ok(Some(Cow::Borrowed(v))),
+            Node::Path(p) => Ok(doc_path_ref(root, p)),
+            _ => Ok(self.eval(root, vars)?.map(Cow::Owned)),
+        }
     }
 
     /// The field path this expression reads when it is exactly `"$a.b"`.
@@ -243,6 +259,17 @@ pub(crate) fn doc_path(doc: &Document, path: &[String]) -> Option<Bson> {
         Some(v.clone())
     } else {
         value_path(v, rest)
+    }
+}
+
+/// [`doc_path`] by reference, copying only when the path crosses an array.
+pub(crate) fn doc_path_ref<'a>(doc: &'a Document, path: &[String]) -> Option<Cow<'a, Bson>> {
+    let (first, rest) = path.split_first()?;
+    let v = doc.get(first)?;
+    match (rest.is_empty(), v) {
+        (true, _) => Some(Cow::Borrowed(v)),
+        (false, Bson::Document(d)) => doc_path_ref(d, rest),
+        (false, _) => value_path(v, rest).map(Cow::Owned),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `$group` accumulators: a compiled specification ([`AccSpec`]) and the
 //! running state of one group ([`AccState`]).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
@@ -194,19 +195,27 @@ impl AccSpec {
             *c += 1;
             return Ok(());
         }
-        let v = self.input.eval(doc, vars)?;
+        let v = self.input.eval_ref(doc, vars)?;
+        // The numeric accumulators read the value in place.
         match state {
             AccState::Sum(s) => {
                 // Non-numbers (arrays included) are ignored.
-                if let Some(n) = v.as_ref().and_then(arith::as_num) {
+                if let Some(n) = v.as_deref().and_then(arith::as_num) {
                     s.add(n);
                 }
+                return Ok(());
             }
             AccState::Var(var) => {
-                if let Some(n) = v.as_ref().and_then(arith::as_num) {
+                if let Some(n) = v.as_deref().and_then(arith::as_num) {
                     var.add(n.f64());
                 }
+                return Ok(());
             }
+            _ => {}
+        }
+        let v = v.map(Cow::into_owned);
+        match state {
+            AccState::Sum(_) | AccState::Var(_) => {}
             AccState::Best(best) => {
                 let Some(x) = v.filter(|x| !matches!(x, Bson::Null | Bson::Undefined)) else {
                     return Ok(());

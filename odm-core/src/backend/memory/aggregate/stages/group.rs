@@ -2,6 +2,7 @@
 //! keyed by MongoDB equality (`1`, `1i64` and `1.0` are one group), without
 //! copying the documents; groups come out in first-seen order.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -119,16 +120,16 @@ impl Group {
         vars: &Vars,
     ) -> Result<Vec<Document>, CommandError> {
         self.fold(docs, vars, |d| {
-            Ok(self.id.eval(d, vars)?.unwrap_or(Bson::Null))
+            Ok(self.id.eval_ref(d, vars)?.unwrap_or(Cow::Owned(Bson::Null)))
         })
     }
 
     /// Group `docs` by `key_of`, in first-seen order.
-    fn fold(
-        &self,
-        docs: &[Document],
+    fn fold<'d>(
+        &'d self,
+        docs: &'d [Document],
         vars: &Vars,
-        mut key_of: impl FnMut(&Document) -> Result<Bson, CommandError>,
+        mut key_of: impl FnMut(&'d Document) -> Result<Cow<'d, Bson>, CommandError>,
     ) -> Result<Vec<Document>, CommandError> {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut groups: Vec<(Bson, Vec<AccState>)> = Vec::new();
@@ -145,7 +146,7 @@ impl Group {
                         .iter()
                         .map(|a| a.init(d, vars))
                         .collect::<Result<Vec<_>, _>>()?;
-                    groups.push((id, states));
+                    groups.push((id.into_owned(), states));
                     index.insert(buf.clone(), groups.len() - 1);
                     groups.len() - 1
                 }
@@ -263,8 +264,8 @@ impl Buckets {
                 _ => None,
             });
             match (found, &self.default) {
-                (Some(lo), _) => Ok(lo),
-                (None, Some(def)) => Ok(def.clone()),
+                (Some(lo), _) => Ok(Cow::Owned(lo)),
+                (None, Some(def)) => Ok(Cow::Owned(def.clone())),
                 (None, None) => Err(err(40066, "$switch could not find a matching branch for an input, and no default was specified.")),
             }
         })?;

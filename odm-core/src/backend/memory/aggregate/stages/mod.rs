@@ -8,6 +8,8 @@ mod project;
 mod simple;
 mod unwind;
 
+pub(crate) use project::Projector;
+
 use bson::{Bson, Document};
 
 use super::expr::{Expr, Vars};

@@ -86,7 +86,16 @@ impl Unwind {
                         out.push(copy);
                     }
                 }
-                Some(Bson::Array(_)) | Some(Bson::Null | Bson::Undefined) | None => {
+                Some(Bson::Array(_)) => {
+                    // An empty array is preserved as a missing field.
+                    if self.preserve {
+                        let mut copy = d;
+                        remove(&mut copy, &self.path);
+                        self.put_index(&mut copy, Bson::Null);
+                        out.push(copy);
+                    }
+                }
+                Some(Bson::Null | Bson::Undefined) | None => {
                     if self.preserve {
                         let mut copy = d;
                         self.put_index(&mut copy, Bson::Null);
@@ -121,6 +130,21 @@ pub(crate) fn get<'a>(d: &'a Document, path: &[String]) -> Option<&'a Bson> {
     match v {
         Bson::Document(sub) => get(sub, rest),
         _ => None,
+    }
+}
+
+/// Remove a dotted path through embedded documents.
+fn remove(d: &mut Document, path: &[String]) {
+    match path {
+        [] => {}
+        [last] => {
+            d.remove(last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Bson::Document(sub)) = d.get_mut(first) {
+                remove(sub, rest);
+            }
+        }
     }
 }
 

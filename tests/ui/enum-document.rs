@@ -1,0 +1,9 @@
+use odm::Document;
+
+#[derive(Document)]
+enum Status {
+    Active,
+    Gone,
+}
+
+fn main() {}

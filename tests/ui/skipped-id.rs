@@ -1,0 +1,10 @@
+use odm::Document;
+
+#[derive(Document)]
+struct Post {
+    #[odm(skip)]
+    id: i64,
+    title: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use odm::Embedded;
+
+#[derive(Embedded)]
+struct Marker;
+
+fn main() {}

@@ -796,3 +796,69 @@ async fn dropping_a_cursor_early_kills_it_on_the_server() {
     assert_eq!(names, ["find", "killCursors"]);
     b.finish().await;
 }
+
+#[cfg(all(feature = "wire", feature = "mongodb"))]
+#[tokio::test]
+async fn large_inserts_are_split_below_the_bson_limit() {
+    let b = common::driver_over_wire().await;
+    let ns = b.ns("blobs");
+    let blob = "x".repeat(1024 * 1024);
+    let docs: Vec<_> = (0..40)
+        .map(|i| raw(doc! { "_id": i, "blob": blob.as_str() }))
+        .collect();
+    let log = b.backend.command_log();
+    log.start();
+    let r = b
+        .backend
+        .insert(ns.clone(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.inserted_ids.len(), 40);
+    let inserts = log.take().iter().filter(|e| e.command == "insert").count();
+    assert_eq!(inserts, 3, "40 MiB in commands of at most 16 MiB");
+    let n = b
+        .backend
+        .count(ns, doc! {}, CountOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(n, 40);
+    b.finish().await;
+}
+
+#[cfg(all(feature = "wire", feature = "mongodb"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_clients_at_once() {
+    let b = common::driver_over_wire().await;
+    let uri = format!("mongodb://{}", b.server_addr().unwrap());
+    let mut tasks = Vec::new();
+    for client in 0..8 {
+        let ns = b.ns("shared");
+        let uri = uri.clone();
+        tasks.push(tokio::spawn(async move {
+            let backend = odm::backend::mongo::MongoBackend::connect(&uri)
+                .await
+                .unwrap();
+            for i in 0..25 {
+                let d = raw(doc! { "client": client, "i": i });
+                backend
+                    .insert(ns.clone(), vec![d], InsertOptions::default())
+                    .await
+                    .unwrap();
+            }
+            backend
+                .count(ns, doc! { "client": client }, CountOptions::default())
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 25);
+    }
+    let total = b
+        .backend
+        .count(b.ns("shared"), doc! {}, CountOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(total, 200);
+    b.finish().await;
+}

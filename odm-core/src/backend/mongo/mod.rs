@@ -4,13 +4,10 @@
 //! encoded once by odm and handed to the driver as is, and a cursor yields
 //! the server's bytes. Reads, aggregations, indexes and collections use the
 //! driver's helpers; writes go through the server's write commands
-//! ([`bulk`]) so that partial results and `keyValue` of duplicate keys
-//! survive. The command log is fed by the driver's command monitoring, so
-//! it counts what went on the wire (a cursor's `getMore`s included).
-
-// `odm::Error` is large (a duplicate key carries its key document); it is
-// the crate-wide error type, so boxing it here alone would buy nothing.
-#![allow(clippy::result_large_err)]
+//! (`insert`/`update`/`delete`, batched as a bulk write is) so that partial
+//! results and the `keyValue` of duplicate keys survive. The command log is
+//! fed by the driver's command monitoring, so it counts what went on the
+//! wire (a cursor's `getMore`s included).
 
 mod bulk;
 mod convert;
@@ -269,11 +266,15 @@ impl Backend for MongoBackend {
             let mut options = mongodb::options::DistinctOptions::default();
             options.collation = collation(o.collation)?;
             options.hint = hint(o.hint)?;
-            self.coll(&ns)
+            let mut values = self
+                .coll(&ns)
                 .distinct(key, filter)
                 .with_options(options)
                 .await
-                .map_err(|e| map_error(e, &ns))
+                .map_err(|e| map_error(e, &ns))?;
+            // The server does not promise an order; the trait does.
+            values.sort_by(crate::backend::memory::compare::compare_bson);
+            Ok(values)
         })
     }
 

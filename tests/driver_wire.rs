@@ -862,3 +862,27 @@ async fn many_clients_at_once() {
     assert_eq!(total, 200);
     b.finish().await;
 }
+
+#[tokio::test]
+async fn let_variables_reach_updates_and_deletes() {
+    for b in common::backends().await {
+        let ns = seed(&b, "people", people()).await;
+        let filter = doc! { "$expr": { "$eq": ["$name", "$$who"] } };
+        let options = opts!(UpdateOptions {
+            let_vars: Some(doc! { "who": "bob" })
+        });
+        let update = UpdateModification::Document(doc! { "$set": { "found": true } });
+        let r = b
+            .backend
+            .update(ns.clone(), filter.clone(), update, options)
+            .await
+            .unwrap();
+        assert_eq!(r.modified_count, 1, "{}", b.name);
+        let options = opts!(DeleteOptions {
+            let_vars: Some(doc! { "who": "bob" })
+        });
+        let r = b.backend.delete(ns.clone(), filter, options).await.unwrap();
+        assert_eq!(r.deleted_count, 1, "{}", b.name);
+        b.finish().await;
+    }
+}

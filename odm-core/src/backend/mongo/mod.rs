@@ -127,10 +127,13 @@ impl MongoBackend {
         ns: &Namespace,
         model: WriteModel,
         bypass_document_validation: bool,
+        let_vars: Option<Document>,
         command: &str,
     ) -> Result<BulkWriteResult> {
+        // `let` is a field of the update/delete command, not of a statement.
         let options = BulkWriteOptions {
             bypass_document_validation,
+            let_vars,
             ..BulkWriteOptions::default()
         };
         match self.write(ns, vec![model], &options, command).await {
@@ -287,8 +290,9 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<UpdateResult>> {
         Box::pin(async move {
             let bypass = options.bypass_document_validation;
+            let vars = options.let_vars.clone();
             let model = update_model(filter, update, options);
-            let r = self.write_one(&ns, model, bypass, "update").await?;
+            let r = self.write_one(&ns, model, bypass, vars, "update").await?;
             Ok(UpdateResult {
                 matched_count: r.matched_count,
                 modified_count: r.modified_count,
@@ -306,12 +310,13 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<UpdateResult>> {
         Box::pin(async move {
             let bypass = options.bypass_document_validation;
+            let vars = options.let_vars.clone();
             let model = WriteModel::ReplaceOne {
                 filter,
                 replacement,
                 options,
             };
-            let r = self.write_one(&ns, model, bypass, "update").await?;
+            let r = self.write_one(&ns, model, bypass, vars, "update").await?;
             Ok(UpdateResult {
                 matched_count: r.matched_count,
                 modified_count: r.modified_count,
@@ -327,12 +332,13 @@ impl Backend for MongoBackend {
         options: DeleteOptions,
     ) -> BoxFuture<'_, Result<DeleteResult>> {
         Box::pin(async move {
+            let vars = options.let_vars.clone();
             let model = if options.multi {
                 WriteModel::DeleteMany { filter, options }
             } else {
                 WriteModel::DeleteOne { filter, options }
             };
-            let r = self.write_one(&ns, model, false, "delete").await?;
+            let r = self.write_one(&ns, model, false, vars, "delete").await?;
             Ok(DeleteResult {
                 deleted_count: r.deleted_count,
             })

@@ -114,6 +114,43 @@ fn wire(c: &mut Criterion) {
         );
     });
 
+    // Where the time goes: insert and find apart, a few rounds each.
+    rt.block_on(async {
+        let rounds = 3;
+        let mut t = [Duration::ZERO; 4];
+        for _ in 0..rounds {
+            let start = Instant::now();
+            odm_coll.insert_many(&mut people).await.expect("insert");
+            t[0] += start.elapsed();
+            let start = Instant::now();
+            odm_coll.find(Filter::all()).all().await.expect("find");
+            t[1] += start.elapsed();
+            odm_coll.drop().await.expect("drop");
+            let start = Instant::now();
+            driver_coll.insert_many(&people).await.expect("insert");
+            t[2] += start.elapsed();
+            let start = Instant::now();
+            let read: Vec<Person> = driver_coll
+                .find(mongodb::bson::doc! {})
+                .await
+                .expect("find")
+                .try_collect()
+                .await
+                .expect("cursor");
+            t[3] += start.elapsed();
+            assert_eq!(read.len(), N as usize);
+            driver_coll.drop().await.expect("drop");
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1e3 / f64::from(rounds);
+        eprintln!(
+            "insert_many: odm {:.1} ms, hand-written {:.1} ms; find all: odm {:.1} ms, hand-written {:.1} ms",
+            ms(t[0]),
+            ms(t[2]),
+            ms(t[1]),
+            ms(t[3])
+        );
+    });
+
     let mut odm_total = Total::default();
     let mut hand_total = Total::default();
     let mut g = c.benchmark_group("wire_insert_find_10k");

@@ -172,6 +172,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_batch_stops_before_16_mib() {
+        let big = "x".repeat(3 * 1024 * 1024);
+        let docs: Vec<Result<RawDocumentBuf>> = (0..8)
+            .map(|i| Ok(RawDocumentBuf::try_from(&doc! { "i": i, "s": big.clone() }).unwrap()))
+            .collect();
+        let mut c = Cursor::new("d.c".into(), futures::stream::iter(docs).boxed());
+        let (b, done) = c.next_batch(None).await.unwrap();
+        assert_eq!(
+            (b.len(), done),
+            (5, false),
+            "five 3 MiB documents fit, six do not"
+        );
+        let (b, done) = c.next_batch(None).await.unwrap();
+        assert_eq!((b.len(), done), (3, true));
+    }
+
+    #[tokio::test]
     async fn registry_hands_out_distinct_ids_and_kills() {
         let cursors = Cursors::default();
         let a = cursors.insert(Cursor::new("d.c".into(), stream(1)));

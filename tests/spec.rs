@@ -112,7 +112,12 @@ async fn unified_spec_tests() {
                 }
                 CaseResult::Passed => {}
                 CaseResult::Failed(reason) => {
-                    println!("  FAIL {} :: {reason}", case.description);
+                    let tag = if is_allowed {
+                        "FAIL (allow-listed)"
+                    } else {
+                        "FAIL"
+                    };
+                    println!("  {tag} {} :: {reason}", case.description);
                     if !is_allowed {
                         unexpected.push(format!("{} :: {}", key.0, key.1));
                     }

@@ -147,8 +147,8 @@ pub struct CommandError {
     pub message: String,
     /// The reply's other fields, when the server sent any: `errInfo` of a
     /// validation failure (121) with the failing document's id and the
-    /// schema rule it broke.
-    pub details: bson::Document,
+    /// schema rule it broke. Boxed: most errors have none.
+    pub details: Option<Box<bson::Document>>,
 }
 
 impl CommandError {
@@ -158,14 +158,14 @@ impl CommandError {
             code,
             code_name: code_name.into(),
             message: message.into(),
-            details: bson::Document::new(),
+            details: None,
         }
     }
 
     /// The same error with the reply's other fields (`errInfo`, ...).
     #[must_use]
     pub fn with_details(mut self, details: bson::Document) -> Self {
-        self.details = details;
+        self.details = (!details.is_empty()).then(|| Box::new(details));
         self
     }
 

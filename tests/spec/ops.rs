@@ -484,7 +484,7 @@ pub fn error_response(e: &Error) -> Document {
         Error::Command(c) => {
             let mut d =
                 doc! {"code": c.code, "codeName": c.code_name.clone(), "errmsg": c.message.clone()};
-            d.extend(c.details.clone());
+            d.extend(c.details.as_deref().cloned().unwrap_or_default());
             d
         }
         other => doc! {"errmsg": other.to_string()},

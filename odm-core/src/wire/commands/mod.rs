@@ -99,7 +99,7 @@ pub(crate) fn error_parts(e: &Error) -> (i32, String, String, Document) {
             c.code,
             c.code_name.clone(),
             c.message.clone(),
-            c.details.clone(),
+            c.details.as_deref().cloned().unwrap_or_default(),
         ),
         Error::DuplicateKey {
             namespace,

@@ -32,7 +32,7 @@ pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
 
 pub(crate) use codec::decode;
-pub use read::{Count, Distinct, Find, FindAll, FindOne};
+pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};
 pub use write::{
     DeleteMany, DeleteOne, FindOneAndDelete, FindOneAndReplace, FindOneAndUpdate, InsertMany,
     InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne,

@@ -574,3 +574,141 @@ fn unknown_fields() {
     let extra = bson::rawdoc! { "n": 1, "extra": true };
     assert_eq!(Auto::from_document(&extra).unwrap().n, 1);
 }
+
+// ---- more ids and container attributes -------------------------------------
+
+/// An application's own id type: a newtype over a string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sku(String);
+
+impl odm::value::IntoBson for Sku {
+    fn to_raw(&self) -> Result<odm::value::RawValue<'_>, odm::error::EncodeError> {
+        self.0.to_raw()
+    }
+}
+
+impl odm::value::FromBson for Sku {
+    const EXPECTED: &'static str = "string";
+    fn from_raw(value: RawBsonRef<'_>) -> Result<Self, odm::error::DecodeError> {
+        String::from_raw(value).map(Sku)
+    }
+}
+
+impl odm::value::IdValue for Sku {}
+
+#[derive(Debug, PartialEq, Document)]
+pub struct Product {
+    #[odm(id)]
+    sku: Sku,
+    id: i32, // an ordinary field once another is the id
+}
+
+#[derive(Debug, PartialEq, Document)]
+pub struct Session {
+    id: Option<uuid::Uuid>,
+}
+
+#[test]
+fn custom_and_optional_ids() {
+    use odm::value::IntoBson as _;
+    let p = Product {
+        sku: Sku("A-1".into()),
+        id: 5,
+    };
+    let doc = p.to_document().unwrap();
+    assert!(matches!(get(&doc, "_id"), RawBsonRef::String("A-1")));
+    assert!(matches!(get(&doc, "id"), RawBsonRef::Int32(5)));
+    assert_eq!(Product::from_document(&doc).unwrap(), p);
+    assert_eq!(Product::fields().id.path(), "id");
+    assert_eq!(Product::fields().sku.path(), "_id");
+
+    let mut s = Session { id: None };
+    let fresh = <uuid::Uuid as odm::value::IdValue>::generate().unwrap();
+    s.set_id(fresh);
+    assert_eq!(s.id(), Some(&fresh));
+    let doc = s.to_document().unwrap();
+    assert_eq!(Session::from_document(&doc).unwrap(), s);
+    assert!(Sku("x".into()).to_bson().is_ok());
+}
+
+#[derive(Debug, PartialEq, Document, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default = "Limits::sensible")]
+pub struct Limits {
+    id: i32,
+    max: u32,
+    min: u32,
+}
+
+impl Limits {
+    fn sensible() -> Self {
+        Limits {
+            id: -1,
+            max: 100,
+            min: 1,
+        }
+    }
+}
+
+#[test]
+fn serde_container_attributes() {
+    let l = Limits::from_document(&bson::rawdoc! { "_id": 3, "min": 5 }).unwrap();
+    assert_eq!(
+        l,
+        Limits {
+            id: 3,
+            max: 100,
+            min: 5
+        },
+        "default = \"path\" fills the gaps"
+    );
+    let err = Limits::from_document(&bson::rawdoc! { "_id": 3, "mx": 5 }).unwrap_err();
+    assert_eq!(err.path, "mx");
+    assert_eq!(err.kind, DecodeErrorKind::UnknownField);
+}
+
+/// No serde derive: odm still reads `#[serde(..)]`, its helper attribute.
+#[derive(Debug, PartialEq, Document)]
+#[serde(rename_all = "camelCase")]
+pub struct NoSerde {
+    id: i32,
+    long_name: String,
+    #[serde(skip)]
+    scratch: Vec<i32>,
+}
+
+#[test]
+fn serde_attributes_without_serde() {
+    let v = NoSerde {
+        id: 1,
+        long_name: "x".into(),
+        scratch: vec![1],
+    };
+    let doc = v.to_document().unwrap();
+    let keys: Vec<_> = doc
+        .iter()
+        .map(|e| e.unwrap().0.as_str().to_owned())
+        .collect();
+    assert_eq!(keys, ["_id", "longName"]);
+    assert_eq!(
+        NoSerde::from_document(&doc).unwrap().scratch,
+        Vec::<i32>::new()
+    );
+}
+
+#[derive(Debug, PartialEq, Document)]
+pub struct Raw {
+    id: i32,
+    r#type: String,
+}
+
+#[test]
+fn raw_identifiers_are_stored_without_the_prefix() {
+    let v = Raw {
+        id: 1,
+        r#type: "t".into(),
+    };
+    let doc = v.to_document().unwrap();
+    assert!(matches!(get(&doc, "type"), RawBsonRef::String("t")));
+    assert_eq!(Raw::fields().r#type.path(), "type");
+    assert_eq!(Raw::from_document(&doc).unwrap(), v);
+}

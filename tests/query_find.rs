@@ -7,8 +7,8 @@ use odm::bson::{doc, Bson, RawDocumentBuf};
 use odm::chrono::NaiveDate;
 use odm::error::DecodeError;
 use odm::query::{BsonType, Projection, ProjectionOf};
-use odm::Filter;
-use query_fixture::{Address, Kind, User};
+use odm::{Filter, Ref};
+use query_fixture::{Address, Kind, Post, User};
 
 fn date(y: i32, m: u32, d: u32) -> Bson {
     let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
@@ -146,6 +146,17 @@ fn logical_combinations() {
         q.into_document(),
         doc! {"$and": [{"age": {"$gte": 1}}, {"age": {"$gte": 2}}, {"name": "a"}]}
     );
+}
+
+#[test]
+fn references_compare_by_id() {
+    let id = odm::bson::oid::ObjectId::new();
+    let by = Post::fields().author.eq(Ref::<User>::new(id));
+    assert_eq!(by.into_document(), doc! {"author": id});
+    let one_of = Post::fields()
+        .author
+        .in_([Ref::<User>::new(id), Ref::new(id)]);
+    assert_eq!(one_of.into_document(), doc! {"author": {"$in": [id, id]}});
 }
 
 #[test]

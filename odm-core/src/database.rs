@@ -112,15 +112,19 @@ impl Database {
         Ok(Self::with_backend(Arc::new(backend), name))
     }
 
+}
+
+impl Database {
     /// `MONGODB_URI` from the environment, or from a `.env` file in the
     /// working directory or above: connect to it when set, otherwise use a
     /// fresh in-memory engine (and say so once through `tracing`).
+    ///
+    /// Without the `mongodb` feature a set `MONGODB_URI` is an
+    /// [`Error::Unsupported`](crate::Error::Unsupported), never silently ignored.
     pub async fn from_env() -> Result<Self> {
-        // A missing .env file is the normal case, not an error.
-        let _ = dotenvy::dotenv();
-        match std::env::var("MONGODB_URI") {
-            Ok(uri) if !uri.trim().is_empty() => Self::connect(uri.trim()).await,
-            _ => {
+        match env_uri() {
+            Some(uri) => Self::connect_uri(&uri).await,
+            None => {
                 static ONCE: std::sync::Once = std::sync::Once::new();
                 ONCE.call_once(|| {
                     tracing::info!(
@@ -131,6 +135,32 @@ impl Database {
             }
         }
     }
+
+    #[cfg(feature = "mongodb")]
+    async fn connect_uri(uri: &str) -> Result<Self> {
+        Self::connect(uri).await
+    }
+
+    #[cfg(not(feature = "mongodb"))]
+    async fn connect_uri(uri: &str) -> Result<Self> {
+        Err(crate::Error::unsupported(
+            "memory",
+            format!("MONGODB_URI is set ({uri}) but odm was built without its `mongodb` feature"),
+        ))
+    }
+}
+
+/// `MONGODB_URI`, from the environment or a `.env` file, if set and not blank.
+fn env_uri() -> Option<String> {
+    #[cfg(feature = "mongodb")]
+    {
+        // A missing .env file is the normal case, not an error.
+        let _ = dotenvy::dotenv();
+    }
+    std::env::var("MONGODB_URI")
+        .ok()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
 }
 
 impl fmt::Debug for Database {

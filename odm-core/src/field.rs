@@ -51,6 +51,25 @@ impl fmt::Display for Path {
 }
 
 /// The stored path of a field of model `M`, whose Rust type is `T`.
+///
+/// Its methods build the typed operations on the field, gated by `T`
+/// (see [`query::marker`](crate::query::marker)) and taking values of type
+/// `T` (see [`ValueOf`](crate::query::ValueOf)):
+///
+/// - filters ([`Filter<M>`](crate::Filter)): `eq`, `ne`, `in_`, `nin`, `gt`,
+///   `gte`, `lt`, `lte`, `exists`, `is_none`, `is_some`, `type_is`, `modulo`,
+///   `regex`; on arrays `contains`, `contains_any`, `contains_none`, `all`,
+///   `size`, `elem_match`;
+/// - updates ([`Update<M>`](crate::Update)): `set`, `set_on_insert`, `unset`,
+///   `inc`, `mul`, `min`, `max`, `rename`, `current_date`; on arrays `push`,
+///   `push_each`, `add_to_set`, `add_to_set_each`, `pull`, `pull_matching`,
+///   `pull_all`, `pop_first`, `pop_last`, and the element paths `matched`
+///   (`$`), `each` (`$[]`), `filtered` (`$[<id>]`, with `array_filter`), `at`;
+///   on maps `key`;
+/// - sorts ([`Sort<M>`](crate::Sort)): `asc`, `desc`;
+/// - projections ([`Projection<M>`](crate::Projection)): `include`,
+///   `exclude`, `slice`, `slice_range`, `first_match`, and `read_from` to
+///   read the field back from a projected document.
 pub struct Field<M, T> {
     path: Path,
     _marker: PhantomData<fn() -> (M, T)>,
@@ -96,6 +115,12 @@ impl<M, T> fmt::Debug for Field<M, T> {
 /// which dereferences to the `Field<R, S>` of the whole sub-document. `R` is
 /// the root model, `S` the Rust type at the path (so `Option<Address>` gives
 /// `AddressFields<User, Option<Address>>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no typed path in odm, so it cannot be a model field",
+    label = "not a storable field type",
+    note = "derive `odm::Embedded` for your own structs and unit-only enums",
+    note = "or store the field another way: `#[odm(serde)]` (through serde) or `#[odm(with = \"module\")]`"
+)]
 pub trait PathType {
     /// The path value for this type.
     type Path<R: 'static, S: 'static>: Send + Sync + 'static;

@@ -5,6 +5,7 @@
 //! Applications use the `odm` facade crate, which re-exports this crate and
 //! the derives.
 
+pub mod aggregate;
 pub mod backend;
 pub mod collection;
 pub mod database;

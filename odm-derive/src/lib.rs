@@ -48,13 +48,15 @@ use syn::parse_macro_input;
 /// field and `#[serde(rename_all = "..")]` on the struct choose the stored
 /// keys (and so the typed paths). `#[odm(rename = "..")]` does the same
 /// without serde. Two fields stored under one name are a compile error.
+/// `serde` is a helper attribute of both derives (as with schemars), so
+/// `#[serde(..)]` works whether or not the type also derives serde's traits.
 ///
 /// # Container attributes
 ///
 /// | attribute | meaning |
 /// |---|---|
 /// | `#[odm(collection = "name")]` | the collection (default: the struct's name in snake_case, `BlogPost` → `blog_post`) |
-/// | `#[odm(validate)]` | run `validator::Validate` before every insert and replace; errors carry full dotted paths |
+/// | `#[odm(validate)]` | run `validator::Validate` (which the struct must derive or implement) before every insert and replace; errors carry full dotted stored paths (`address.zip`, `items.0.qty`; renames applied, like every other odm path) |
 /// | `#[odm(deny_unknown_fields)]` or `#[serde(deny_unknown_fields)]` | a stored key the struct does not know is a decode error (by default it is ignored) |
 /// | `#[serde(rename_all = "..")]` | `camelCase`, `snake_case`, `kebab-case`, `PascalCase`, `SCREAMING_SNAKE_CASE`, `lowercase`, `UPPERCASE`, `SCREAMING-KEBAB-CASE` |
 /// | `#[serde(default)]`, `#[serde(default = "path")]` | a missing field takes its value from `Default::default()` (or the function) of the whole struct |
@@ -90,7 +92,7 @@ use syn::parse_macro_input;
 /// Tuple and unit structs, enums and unions, generic parameters, a missing
 /// or second id, `#[serde(flatten)]`, an id that is skipped, unknown
 /// `#[odm(..)]` attributes.
-#[proc_macro_derive(Document, attributes(odm))]
+#[proc_macro_derive(Document, attributes(odm, serde))]
 pub fn derive_document(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as syn::DeriveInput);
     expand::derive_document(input).into()
@@ -130,7 +132,7 @@ pub fn derive_document(input: TokenStream) -> TokenStream {
 ///
 /// Validation of embedded values is `validator`'s: put
 /// `#[validate(nested)]` on the field of the document that holds them.
-#[proc_macro_derive(Embedded, attributes(odm))]
+#[proc_macro_derive(Embedded, attributes(odm, serde))]
 pub fn derive_embedded(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as syn::DeriveInput);
     expand::derive_embedded(input).into()

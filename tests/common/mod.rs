@@ -36,6 +36,12 @@ impl TestBackend {
         Namespace::new(self.db.as_str(), coll)
     }
 
+    /// The address of the in-process wire server, for a second client.
+    #[cfg(feature = "wire")]
+    pub fn server_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server.as_ref().map(|s| s.local_addr())
+    }
+
     /// Drop the scenario's database and stop the in-process server.
     pub async fn finish(self) {
         let _ = self.backend.drop_database(self.db.clone()).await;

@@ -1,10 +1,9 @@
 use odm::Document;
 
-#[derive(Document, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Document)]
 struct Post {
     id: i64,
-    #[serde(rename = "title")]
+    #[odm(rename = "title")]
     headline: String,
     title: String,
 }

@@ -58,6 +58,17 @@ pub trait ArrayLike {
     type Elem;
 }
 
+/// A map field type (`HashMap<String, V>`, `BTreeMap<String, V>`), with its
+/// value type: `key` addresses one entry.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a map: `key` needs a `HashMap<String, _>` or `BTreeMap<String, _>` field",
+    label = "only map fields have entries to address by key"
+)]
+pub trait MapLike {
+    /// The value type.
+    type Value;
+}
+
 /// A field that may be absent or null: `$unset`, `exists`.
 ///
 /// Only `Option<T>` fields: unsetting a required field would leave a document
@@ -100,4 +111,17 @@ impl<A: ArrayLike> ArrayLike for Option<A> {
 }
 impl<A: ArrayLike> ArrayLike for Box<A> {
     type Elem = A::Elem;
+}
+
+impl<V, H> MapLike for std::collections::HashMap<String, V, H> {
+    type Value = V;
+}
+impl<V> MapLike for std::collections::BTreeMap<String, V> {
+    type Value = V;
+}
+impl<A: MapLike> MapLike for Option<A> {
+    type Value = A::Value;
+}
+impl<A: MapLike> MapLike for Box<A> {
+    type Value = A::Value;
 }

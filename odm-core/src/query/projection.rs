@@ -184,7 +184,9 @@ impl<M, T> Field<M, T> {
                     rest = tail;
                 }
                 (Some(other), Some(tail)) => {
-                    let parent = &path[..path.len() - tail.len() - 1];
+                    // `tail` follows the `.` ending the parent's path.
+                    let end = path.len().saturating_sub(tail.len() + 1);
+                    let parent = path.get(..end).unwrap_or(path);
                     return Err(DecodeError::wrong_type("object", other.element_type()).at(parent));
                 }
             }

@@ -29,6 +29,8 @@
 
 mod containers;
 mod dates;
+#[doc(hidden)]
+pub mod derive_support;
 mod scalars;
 
 pub use dates::local_time;
@@ -140,6 +142,11 @@ pub trait FromBson: Sized {
 /// Implemented for `ObjectId` (generated on insert when the model has none),
 /// `String`, `i32`, `i64`, `Uuid`. Implement it for your own id type
 /// (a newtype around one of these, say) to use that as `_id`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a document id",
+    label = "not an id type",
+    note = "an id is an `ObjectId`, `String`, `i32`, `i64` or `Uuid` (or an `Option` of one, set on insert), or your own type implementing `odm::value::IdValue`"
+)]
 pub trait IdValue: IntoBson + FromBson + Clone + Send + Sync + std::fmt::Debug + 'static {
     /// A fresh id for a document inserted without one, if this id type can make
     /// one (`ObjectId` can; a `String` cannot).
@@ -178,8 +185,8 @@ pub fn append<T: IntoBson + ?Sized>(
 /// Read the field `key` of `doc` as `T`, prefixing any error with the key.
 ///
 /// A missing field yields `T::from_missing()` or a `Missing` error. The
-/// derive's decoders use [`DocReader`] instead, which reads every field in
-/// one pass over the document; this is the convenience for one field.
+/// derive's decoders instead read every field in one pass over the
+/// document's elements; this is the convenience for one field.
 pub fn field<T: FromBson>(doc: &RawDocument, key: &str) -> Result<T, DecodeError> {
     match doc.get(key).map_err(|e| DecodeError::from(e).at(key))? {
         Some(v) => T::from_raw(v).map_err(|e| e.at(key)),

@@ -131,6 +131,13 @@ impl Cursors {
             .unwrap_or(false)
     }
 
+    /// Drop the cursors idle for longer than [`IDLE_TIMEOUT`].
+    pub fn expire_idle(&self) {
+        if let Ok(mut open) = self.open.lock() {
+            expire(&mut open);
+        }
+    }
+
     /// How many cursors are open.
     pub fn len(&self) -> usize {
         self.open.lock().map(|m| m.len()).unwrap_or(0)
@@ -167,6 +174,23 @@ mod tests {
         let (b, done) = c.next_batch(Some(2)).await.unwrap();
         assert_eq!((b.len(), done), (2, true));
         let mut c = Cursor::new("d.c".into(), stream(3));
+        let (b, done) = c.next_batch(None).await.unwrap();
+        assert_eq!((b.len(), done), (3, true));
+    }
+
+    #[tokio::test]
+    async fn a_batch_stops_before_16_mib() {
+        let big = "x".repeat(3 * 1024 * 1024);
+        let docs: Vec<Result<RawDocumentBuf>> = (0..8)
+            .map(|i| Ok(RawDocumentBuf::try_from(&doc! { "i": i, "s": big.clone() }).unwrap()))
+            .collect();
+        let mut c = Cursor::new("d.c".into(), futures::stream::iter(docs).boxed());
+        let (b, done) = c.next_batch(None).await.unwrap();
+        assert_eq!(
+            (b.len(), done),
+            (5, false),
+            "five 3 MiB documents fit, six do not"
+        );
         let (b, done) = c.next_batch(None).await.unwrap();
         assert_eq!((b.len(), done), (3, true));
     }

@@ -4,16 +4,13 @@
 //! the in-memory engine: tests run the official driver against a fresh
 //! engine on an ephemeral port, and `cargo run --example serve` gives a
 //! throwaway server for experiments. It speaks `OP_MSG` (and legacy
-//! `OP_QUERY` for the handshake), answers the commands drivers send
-//! ([`commands`]) and keeps server-side cursors ([`cursors`]).
+//! `OP_QUERY` for the handshake), answers the commands drivers send (each
+//! mapped onto the [`Backend`] trait) and keeps server-side cursors
+//! ([`cursors`]).
 //!
 //! Each connection is a tokio task; a malformed, truncated or oversized
 //! message closes that connection (or gets an error reply when the framing
 //! is intact), and never affects the others.
-
-// `odm::Error` is large (a duplicate key carries its key document); it is
-// the crate-wide error type, so boxing it here alone would buy nothing.
-#![allow(clippy::result_large_err)]
 
 mod commands;
 pub mod cursors;
@@ -72,7 +69,11 @@ impl Server {
             .map_err(|e| io_error("cannot read the listener's address", e))
     }
 
-    /// Serve in a new tokio task (call from within a tokio runtime).
+    /// Serve in a new tokio task.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime with I/O enabled, as `tokio::spawn` does.
     pub fn spawn(self) -> Result<ServerHandle> {
         let addr = self.local_addr()?;
         let listener = TcpListener::from_std(self.listener)
@@ -83,6 +84,10 @@ impl Server {
     }
 
     /// Serve until the task is cancelled (for a program that only serves).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime with I/O enabled.
     pub async fn run(self) -> Result<()> {
         let listener = TcpListener::from_std(self.listener)
             .map_err(|e| io_error("cannot register the listener with tokio", e))?;
@@ -121,8 +126,11 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::R
     static CONNECTION_IDS: AtomicI64 = AtomicI64::new(1);
     // Dropping the set aborts the connections still open.
     let mut connections = JoinSet::new();
+    // Idle cursors also expire when nobody touches the registry.
+    let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tokio::select! {
+            _ = sweep.tick() => shared.cursors.expire_idle(),
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);

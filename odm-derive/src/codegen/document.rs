@@ -47,18 +47,27 @@ pub fn expand(cont: &Container) -> TokenStream {
 
     let fields_struct = fields::document_struct(cont);
     let fields_value = fields::document_value(cont);
+    // Spanned at the struct's name: if a field type has no paths, the
+    // errors about `UserFields` point at the model, not at the derive.
+    let fields_body = quote_spanned! {ident.span()=>
+        static FIELDS: #std::sync::OnceLock<#fields_ident> = #std::sync::OnceLock::new();
+        FIELDS.get_or_init(|| #fields_value)
+    };
     let encode = value::encode(cont);
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
+    let stored_path = value::stored_path_impl(cont);
 
     let validate = cont.attrs.validate.map(|span| {
         quote_spanned! {span=>
             fn validate(&self) -> #std::result::Result<(), #core::error::ValidationErrors> {
                 match #core::validator::Validate::validate(self) {
                     #std::result::Result::Ok(()) => #std::result::Result::Ok(()),
-                    #std::result::Result::Err(e) => #std::result::Result::Err(
-                        #core::error::ValidationErrors::from_validator(&e),
-                    ),
+                    #std::result::Result::Err(e) => {
+                        let mut errors = #core::error::ValidationErrors::from_validator(&e);
+                        #core::value::derive_support::stored_validation_paths::<Self>(&mut errors);
+                        #std::result::Result::Err(errors)
+                    }
                 }
             }
         }
@@ -75,8 +84,7 @@ pub fn expand(cont: &Container) -> TokenStream {
                 type Fields = #fields_ident;
 
                 fn fields() -> &'static #fields_ident {
-                    static FIELDS: #std::sync::OnceLock<#fields_ident> = #std::sync::OnceLock::new();
-                    FIELDS.get_or_init(|| #fields_value)
+                    #fields_body
                 }
 
                 fn id(&self) -> #std::option::Option<&#id_ty> {
@@ -108,6 +116,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                     <Self as #core::Document>::fields()
                 }
             }
+
+            #stored_path
 
             #assertions
         };

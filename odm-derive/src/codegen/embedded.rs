@@ -26,6 +26,7 @@ fn expand_struct(cont: &Container) -> TokenStream {
     let encode = value::encode(cont);
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
+    let stored_path = value::stored_path_impl(cont);
     quote! {
         #fields_struct
 
@@ -70,6 +71,8 @@ fn expand_struct(cont: &Container) -> TokenStream {
 
             #[automatically_derived]
             impl #core::document::Embedded for #ident {}
+
+            #stored_path
 
             #assertions
         };

@@ -19,8 +19,11 @@ fn path_type(f: &Field, root: &TokenStream) -> TokenStream {
     let core = core();
     let ty = f.ty;
     match f.kind {
-        // Stored through a module or serde: the type has no paths of its own.
-        FieldKind::With(_) | FieldKind::Serde => quote!(#core::field::Field<#root, #ty>),
+        // Stored through a module or serde, the type has no paths of its
+        // own; an id needs only `IdValue`, and `_id` is queried as a whole.
+        FieldKind::With(_) | FieldKind::Serde | FieldKind::Id { .. } => {
+            quote!(#core::field::Field<#root, #ty>)
+        }
         _ => quote_spanned!(ty.span()=> <#ty as #core::field::PathType>::Path<#root, #ty>),
     }
 }
@@ -30,7 +33,9 @@ fn path_value(f: &Field, root: &TokenStream, path: TokenStream) -> TokenStream {
     let core = core();
     let ty = f.ty;
     match f.kind {
-        FieldKind::With(_) | FieldKind::Serde => quote!(#core::field::Field::new(#path)),
+        FieldKind::With(_) | FieldKind::Serde | FieldKind::Id { .. } => {
+            quote!(#core::field::Field::new(#path))
+        }
         _ => quote_spanned!(ty.span()=>
             <#ty as #core::field::PathType>::path_at::<#root, #ty>(#path)
         ),
@@ -76,7 +81,7 @@ pub fn document_value(cont: &Container) -> TokenStream {
         let value = path_value(f, &root, quote!(#core::field::Path::from_static(#key)));
         quote!(#name: #value)
     });
-    quote!(#fields_ident { #(#members,)* })
+    quote_spanned!(ident.span()=> #fields_ident { #(#members,)* })
 }
 
 /// `pub struct AddressFields<R, S> { .. }` for an embedded struct, with its

@@ -4,6 +4,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::{bson, core, std};
@@ -36,11 +37,11 @@ pub fn encode(cont: &Container) -> TokenStream {
                 optional: Some(inner),
             } => quote_spanned! {ty.span()=>
                 if let #std::option::Option::Some(__id) = &self.#ident {
-                    #core::value::append::<#inner>(&mut __doc, #cstr, __id)?;
+                    (&#core::value::derive_support::Encode::<#inner>(__id)).encode_field(&mut __doc, #cstr)?;
                 }
             },
             FieldKind::Id { optional: None } | FieldKind::Plain => quote_spanned! {ty.span()=>
-                #core::value::append::<#ty>(&mut __doc, #cstr, &self.#ident)?;
+                (&#core::value::derive_support::Encode::<#ty>(&self.#ident)).encode_field(&mut __doc, #cstr)?;
             },
             FieldKind::With(module) => quote_spanned! {module.span()=>
                 let __raw = #module::to_raw(&self.#ident).map_err(|e| e.at(#key))?;
@@ -48,9 +49,9 @@ pub fn encode(cont: &Container) -> TokenStream {
             },
             FieldKind::Serde => quote! {
                 let __bson = #bson::serialize_to_bson(&self.#ident)
-                    .map_err(|e| #core::error::EncodeError::new(e.to_string()).at(#key))?;
-                let __raw = #bson::raw::RawBson::try_from(__bson)
-                    .map_err(|e| #core::error::EncodeError::new(e.to_string()).at(#key))?;
+                    .map_err(|e| #core::error::EncodeError::new(#std::string::ToString::to_string(&e)).at(#key))?;
+                let __raw = <#bson::raw::RawBson as #std::convert::TryFrom<#bson::Bson>>::try_from(__bson)
+                    .map_err(|e| #core::error::EncodeError::new(#std::string::ToString::to_string(&e)).at(#key))?;
                 __doc.append(#cstr, __raw);
             },
         };
@@ -63,7 +64,11 @@ pub fn encode(cont: &Container) -> TokenStream {
             None => quote!({ #append }),
         }
     });
-    quote!(#(#stmts)*)
+    quote! {
+        #[allow(unused_imports)]
+        use #core::value::derive_support::{EncodeField as _, EncodeFieldFallback as _};
+        #(#stmts)*
+    }
 }
 
 fn slot(index: usize) -> Ident {
@@ -137,9 +142,11 @@ pub fn decode(cont: &Container) -> TokenStream {
     });
 
     quote! {
+        #[allow(unused_imports)]
+        use #core::value::derive_support::{DecodeField as _, DecodeFieldFallback as _};
         #(#slots)*
         for __element in __doc {
-            let (__key, __value) = __element.map_err(#core::error::DecodeError::from)?;
+            let (__key, __value) = __element.map_err(<#core::error::DecodeError as #std::convert::From<_>>::from)?;
             match __key.as_str() {
                 #(#arms)*
                 #unknown
@@ -158,19 +165,20 @@ fn reads(f: &Field) -> bool {
 fn decode_value(f: &Field, key: &syn::LitStr) -> TokenStream {
     let core = core();
     let bson = bson();
+    let std = std();
     let ty = f.ty;
     match &f.kind {
         FieldKind::Id { .. } | FieldKind::Plain => quote_spanned! {ty.span()=>
-            #core::value::decode_at::<#ty>(#key, __value)?
+            (&#core::value::derive_support::Decode::<#ty>::new()).decode_field(#key, __value)?
         },
         FieldKind::With(module) => quote_spanned! {module.span()=>
             #module::from_raw(__value).map_err(|e| e.at(#key))?
         },
         FieldKind::Serde => quote! {{
-            let __bson = #bson::Bson::try_from(__value)
-                .map_err(|e| #core::error::DecodeError::from(e).at(#key))?;
+            let __bson = <#bson::Bson as #std::convert::TryFrom<#bson::raw::RawBsonRef<'_>>>::try_from(__value)
+                .map_err(|e| <#core::error::DecodeError as #std::convert::From<_>>::from(e).at(#key))?;
             #bson::deserialize_from_bson::<#ty>(__bson)
-                .map_err(|e| #core::error::DecodeError::invalid(e.to_string()).at(#key))?
+                .map_err(|e| #core::error::DecodeError::invalid(#std::string::ToString::to_string(&e)).at(#key))?
         }},
         FieldKind::Skipped => default_expr(&f.attrs.default, ty.span()),
     }
@@ -188,7 +196,7 @@ fn missing_value(f: &Field) -> TokenStream {
     }
     match &f.kind {
         FieldKind::Id { .. } | FieldKind::Plain | FieldKind::Skipped => quote_spanned! {ty.span()=>
-            #core::value::missing::<#ty>(#key)?
+            (&#core::value::derive_support::Decode::<#ty>::new()).missing_field(#key)?
         },
         FieldKind::With(_) => quote! {
             return #std::result::Result::Err(#core::error::DecodeError::missing("a value").at(#key))
@@ -260,13 +268,12 @@ fn container_default(cont: &Container) -> TokenStream {
 /// rather than somewhere inside the derive's output.
 pub fn type_assertions(cont: &Container) -> TokenStream {
     let core = core();
+    let std = std();
     let checks = cont.fields().iter().map(|f| {
         let ty = f.ty;
         match &f.kind {
-            FieldKind::Id { optional } => {
-                let id = optional.unwrap_or(ty);
-                quote_spanned!(id.span()=> __odm_id::<#id>();)
-            }
+            // `type Id = ..` already requires `IdValue`, at the field's type.
+            FieldKind::Id { .. } => quote!(),
             FieldKind::Plain => quote_spanned!(ty.span()=>
                 __odm_into::<#ty>();
                 __odm_from::<#ty>();
@@ -277,10 +284,49 @@ pub fn type_assertions(cont: &Container) -> TokenStream {
     quote! {
         #[allow(dead_code, clippy::extra_unused_type_parameters)]
         fn __odm_assert_field_types() {
-            fn __odm_into<T: ?Sized + #core::value::IntoBson>() {}
+            fn __odm_into<T: ?#std::marker::Sized + #core::value::IntoBson>() {}
             fn __odm_from<T: #core::value::FromBson>() {}
-            fn __odm_id<T: #core::value::IdValue>() {}
             #(#checks)*
+        }
+    }
+}
+
+/// `impl StoredPath`: validator names paths after Rust fields; this maps
+/// them to stored keys, descending into the field types.
+pub fn stored_path_impl(cont: &Container) -> TokenStream {
+    let core = core();
+    let std = std();
+    let ident = cont.ident;
+    let support = quote!(#core::value::derive_support);
+    let arms = cont.fields().iter().filter(|f| f.is_stored()).map(|f| {
+        let rust = syn::LitStr::new(&f.ident.unraw().to_string(), f.ident.span());
+        let key = syn::LitStr::new(&f.key, f.key_span);
+        let ty = f.ty;
+        quote! {
+            #rust => {
+                __out.push_str(#key);
+                if let #std::option::Option::Some(__rest) = __rest {
+                    __out.push('.');
+                    (&#support::Names::<#ty>::new()).push_path(__rest, __out);
+                }
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #support::StoredPath for #ident {
+            fn stored_path(__rust: &str, __out: &mut #std::string::String) {
+                #[allow(unused_imports)]
+                use #support::{NamesField as _, NamesFieldFallback as _};
+                let (__head, __rest) = match __rust.split_once('.') {
+                    #std::option::Option::Some((__head, __rest)) => (__head, #std::option::Option::Some(__rest)),
+                    #std::option::Option::None => (__rust, #std::option::Option::None),
+                };
+                match __head {
+                    #(#arms)*
+                    _ => __out.push_str(__rust),
+                }
+            }
         }
     }
 }

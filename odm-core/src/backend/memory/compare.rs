@@ -37,11 +37,18 @@ pub fn type_rank(t: ElementType) -> u8 {
     }
 }
 
-/// A number widened for comparison: integers exactly, doubles as doubles.
+/// A number widened for comparison: integers and finite decimals exactly,
+/// doubles (and decimal infinities and NaN) as doubles.
 #[derive(Clone, Copy, Debug)]
 enum Num {
     Int(i64),
     Float(f64),
+    /// `(-1)^neg * coef * 10^exp`, decoded from Decimal128's bits.
+    Dec {
+        neg: bool,
+        coef: u128,
+        exp: i32,
+    },
 }
 
 fn num(v: RawBsonRef<'_>) -> Option<Num> {
@@ -54,20 +61,111 @@ fn num(v: RawBsonRef<'_>) -> Option<Num> {
     }
 }
 
-/// Decimal128 compared through its decimal string: exact for integers, and a
-/// double for the rest. Good enough to order mixed numbers; Decimal128
-/// arithmetic is not attempted here.
+/// The largest coefficient IEEE 754 allows a Decimal128 (34 digits); larger
+/// encodings are non-canonical and read as zero.
+const MAX_DECIMAL_COEFFICIENT: u128 = 9_999_999_999_999_999_999_999_999_999_999;
+
+/// Decode Decimal128's BID encoding without going through its string form.
 fn decimal_num(d: Decimal128) -> Num {
-    let s = d.to_string();
-    if let Ok(i) = s.parse::<i64>() {
-        return Num::Int(i);
+    let bits = u128::from_le_bytes(d.bytes());
+    let neg = bits >> 127 == 1;
+    match (bits >> 122) & 0x1f {
+        0x1f => return Num::Float(f64::NAN),
+        0x1e => {
+            return Num::Float(if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            })
+        }
+        _ => {}
     }
-    match s.as_str() {
-        "NaN" | "-NaN" => Num::Float(f64::NAN),
-        "Infinity" => Num::Float(f64::INFINITY),
-        "-Infinity" => Num::Float(f64::NEG_INFINITY),
-        _ => Num::Float(s.parse::<f64>().unwrap_or(f64::NAN)),
+    let (exp_bits, coef) = if (bits >> 125) & 0b11 == 0b11 {
+        // The "large coefficient" form always exceeds 34 digits.
+        ((bits >> 111) & 0x3fff, 0)
+    } else {
+        ((bits >> 113) & 0x3fff, bits & ((1u128 << 113) - 1))
+    };
+    let coef = if coef > MAX_DECIMAL_COEFFICIENT {
+        0
+    } else {
+        coef
+    };
+    // 14 bits always fit; the bias is 6176.
+    let exp = i32::try_from(exp_bits).unwrap_or(0) - 6176;
+    Num::Dec { neg, coef, exp }
+}
+
+fn digits(c: u128) -> i32 {
+    c.checked_ilog10().map_or(0, |l| l as i32 + 1)
+}
+
+/// Compare two non-zero decimal magnitudes exactly.
+fn cmp_decimal_magnitude(ac: u128, ae: i32, bc: u128, be: i32) -> Ordering {
+    let (aa, ba) = (ae + digits(ac), be + digits(bc));
+    if aa != ba {
+        return aa.cmp(&ba);
     }
+    // Same order of magnitude: the one with the larger exponent has fewer
+    // digits, and scaling it to the other's exponent stays within 34 digits.
+    let scale = |c: u128, by: i32| {
+        10u128
+            .checked_pow(by.unsigned_abs())
+            .and_then(|p| c.checked_mul(p))
+    };
+    let (x, y) = if ae >= be {
+        (scale(ac, ae - be), Some(bc))
+    } else {
+        (Some(ac), scale(bc, be - ae))
+    };
+    match (x, y) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => Ordering::Equal,
+    }
+}
+
+fn cmp_decimal(a: (bool, u128, i32), b: (bool, u128, i32)) -> Ordering {
+    let sign = |neg: bool, c: u128| match (c == 0, neg) {
+        (true, _) => 0,
+        (false, true) => -1,
+        (false, false) => 1,
+    };
+    let (sa, sb) = (sign(a.0, a.1), sign(b.0, b.1));
+    if sa != sb || sa == 0 {
+        return sa.cmp(&sb);
+    }
+    let o = cmp_decimal_magnitude(a.1, a.2, b.1, b.2);
+    if sa < 0 {
+        o.reverse()
+    } else {
+        o
+    }
+}
+
+/// A decimal against a double: exact when the double is an integer; otherwise
+/// through the decimal's correctly rounded double, which can only call two
+/// values equal when they are within one rounding step.
+fn cmp_decimal_float(neg: bool, coef: u128, exp: i32, f: f64) -> Ordering {
+    if f.is_nan() {
+        return Ordering::Greater;
+    }
+    if f.is_infinite() {
+        // Finite decimals lie strictly between the infinities, even 1E+6000.
+        return if f > 0.0 {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+    }
+    if f.fract() == 0.0 && f > i64::MIN as f64 && f < i64::MAX as f64 {
+        let i = f as i64;
+        return cmp_decimal((neg, coef, exp), (i < 0, u128::from(i.unsigned_abs()), 0));
+    }
+    let sign = if neg { "-" } else { "" };
+    let approx = format!("{sign}{coef}e{exp}")
+        .parse::<f64>()
+        .unwrap_or(f64::NAN);
+    cmp_f64(approx, f)
 }
 
 /// MongoDB orders NaN below every other number, and equal to itself.
@@ -108,11 +206,28 @@ fn cmp_int_float(i: i64, f: f64) -> Ordering {
 }
 
 fn cmp_num(a: Num, b: Num) -> Ordering {
+    let int_dec = |i: i64| (i < 0, u128::from(i.unsigned_abs()), 0);
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => x.cmp(&y),
         (Num::Float(x), Num::Float(y)) => cmp_f64(x, y),
         (Num::Int(x), Num::Float(y)) => cmp_int_float(x, y),
         (Num::Float(x), Num::Int(y)) => cmp_int_float(y, x).reverse(),
+        (
+            Num::Dec { neg, coef, exp },
+            Num::Dec {
+                neg: n2,
+                coef: c2,
+                exp: e2,
+            },
+        ) => cmp_decimal((neg, coef, exp), (n2, c2, e2)),
+        (Num::Dec { neg, coef, exp }, Num::Int(i)) => cmp_decimal((neg, coef, exp), int_dec(i)),
+        (Num::Int(i), Num::Dec { neg, coef, exp }) => {
+            cmp_decimal((neg, coef, exp), int_dec(i)).reverse()
+        }
+        (Num::Dec { neg, coef, exp }, Num::Float(f)) => cmp_decimal_float(neg, coef, exp, f),
+        (Num::Float(f), Num::Dec { neg, coef, exp }) => {
+            cmp_decimal_float(neg, coef, exp, f).reverse()
+        }
     }
 }
 
@@ -256,6 +371,34 @@ mod tests {
             cmp(Bson::Double(f64::NAN), Bson::Int32(i32::MIN)),
             Ordering::Less
         );
+    }
+
+    #[test]
+    fn decimals_compare_exactly() {
+        let dec = |s: &str| Bson::Decimal128(s.parse().unwrap());
+        assert_eq!(cmp(dec("1.0"), Bson::Int32(1)), Ordering::Equal);
+        assert_eq!(cmp(dec("0.10"), dec("0.1")), Ordering::Equal);
+        assert_eq!(cmp(dec("-0"), Bson::Int32(0)), Ordering::Equal);
+        assert_eq!(cmp(dec("1E+2"), Bson::Int64(100)), Ordering::Equal);
+        assert_eq!(cmp(dec("12.345"), dec("12.35")), Ordering::Less);
+        assert_eq!(cmp(dec("-12.345"), dec("-12.35")), Ordering::Greater);
+        assert_eq!(cmp(dec("99.99"), dec("100")), Ordering::Less);
+        assert_eq!(
+            cmp(dec("9223372036854775807"), Bson::Int64(i64::MAX)),
+            Ordering::Equal
+        );
+        assert_eq!(
+            cmp(dec("9223372036854775808"), Bson::Int64(i64::MAX)),
+            Ordering::Greater
+        );
+        assert_eq!(cmp(dec("2.5"), Bson::Double(2.5)), Ordering::Equal);
+        assert_eq!(cmp(dec("2.4"), Bson::Double(2.5)), Ordering::Less);
+        assert_eq!(cmp(dec("3"), Bson::Double(2.0)), Ordering::Greater);
+        assert_eq!(cmp(dec("NaN"), Bson::Double(f64::NAN)), Ordering::Equal);
+        assert_eq!(cmp(dec("NaN"), dec("-Infinity")), Ordering::Less);
+        assert_eq!(cmp(dec("Infinity"), dec("1E+6000")), Ordering::Greater);
+        assert_eq!(cmp(dec("1E-6000"), Bson::Int32(0)), Ordering::Greater);
+        assert_eq!(cmp(dec("-1E-6000"), Bson::Double(0.0)), Ordering::Less);
     }
 
     #[test]

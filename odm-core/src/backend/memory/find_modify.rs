@@ -86,7 +86,9 @@ impl CollState {
         let before = self.store.get(slot).map(|d| d.as_ref().to_owned());
         match (action, &plan) {
             (FindAndModifyAction::Remove, _) => {
-                self.store.remove(slot);
+                if let Some(old) = self.store.remove(slot) {
+                    self.indexes.remove(&old);
+                }
                 self.store.compact();
                 return project(before, projection.as_ref(), positional);
             }

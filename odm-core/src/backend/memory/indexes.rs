@@ -2,23 +2,30 @@
 //! `dropIndexes`) and the enforcement of unique ones (compound, sparse and
 //! partial included) on every write.
 //!
-//! Unique checks scan the collection; index-backed lookups come later.
+//! A unique index keeps a hash map from each key to the `_id` of the
+//! document holding it, so a write checks its keys in O(1) each; the engine
+//! calls [`Indexes::add`] and [`Indexes::remove`] around every store change.
+//! Index-backed query plans come later.
 
 use bson::raw::{RawBsonRef, RawDocument};
 use bson::{doc, Bson, Document};
 
 use super::matcher::Matcher;
 use super::path::values_at;
+use std::collections::HashMap;
+
 use super::store::{Store, ValueKey};
 use crate::backend::{IndexModel, Namespace, WriteError};
 use crate::error::CommandError;
 
-/// An index and its compiled partial filter.
+/// An index, its compiled partial filter and, when unique, its keys.
 #[derive(Debug, Clone)]
 struct Index {
     model: IndexModel,
     name: String,
     partial: Option<Matcher>,
+    /// Unique indexes only: each key, with the `_id` key of its document.
+    owners: HashMap<ValueKey, ValueKey>,
 }
 
 /// The secondary indexes of a collection.
@@ -56,6 +63,19 @@ impl Indexes {
     /// Add indexes; one equal to an existing index is a no-op. A unique
     /// index over existing duplicates is refused with 11000.
     pub fn create(
+        &mut self,
+        ns: &Namespace,
+        store: &Store,
+        models: Vec<IndexModel>,
+    ) -> Result<Vec<String>, CommandError> {
+        // All or nothing: build on a copy, keep it only if every index builds.
+        let mut built = self.clone();
+        let names = built.build(ns, store, models)?;
+        *self = built;
+        Ok(names)
+    }
+
+    fn build(
         &mut self,
         ns: &Namespace,
         store: &Store,
@@ -118,18 +138,24 @@ impl Indexes {
                 .as_ref()
                 .map(Matcher::compile)
                 .transpose()?;
-            let index = Index {
+            let mut index = Index {
                 model,
                 name: name.clone(),
                 partial,
+                owners: HashMap::new(),
             };
             if index.model.unique {
-                let mut seen = std::collections::HashSet::new();
                 for (_, d) in store.iter() {
-                    for key in index.keys_of(d)? {
-                        if !seen.insert(key.0) {
-                            let e = index.duplicate(ns, &key.1);
-                            return Err(CommandError::new(e.code, e.code_name, e.message));
+                    let id = id_key(d);
+                    for (key, values) in index.keys_of(d)? {
+                        match index.owners.get(&key) {
+                            Some(owner) if *owner != id => {
+                                let e = index.duplicate(ns, &values);
+                                return Err(CommandError::new(e.code, e.code_name, e.message));
+                            }
+                            _ => {
+                                index.owners.insert(key, id.clone());
+                            }
                         }
                     }
                 }
@@ -138,6 +164,28 @@ impl Indexes {
             names.push(name);
         }
         Ok(names)
+    }
+
+    /// Refuse a `hint` naming no index (by name or key pattern); `$natural`
+    /// is always accepted.
+    pub fn check_hint(&self, hint: Option<&Bson>) -> Result<(), CommandError> {
+        let known = match hint {
+            None => true,
+            Some(Bson::String(name)) => name == "_id_" || self.list.iter().any(|i| &i.name == name),
+            Some(Bson::Document(keys)) => {
+                keys.is_empty()
+                    || keys.contains_key("$natural")
+                    || *keys == doc! {"_id": 1}
+                    || self.list.iter().any(|i| &i.model.keys == keys)
+            }
+            Some(_) => false,
+        };
+        if known {
+            return Ok(());
+        }
+        Err(CommandError::bad_value(
+            "hint provided does not correspond to an existing index",
+        ))
     }
 
     /// Drop an index by name; `"*"` drops all but `_id_`.
@@ -165,66 +213,90 @@ impl Indexes {
         Ok(())
     }
 
-    /// Refuse `doc` if a unique index already holds one of its keys in a
-    /// document other than the one in slot `own` (the document being updated).
-    pub fn check_unique(
-        &self,
-        ns: &Namespace,
-        store: &Store,
-        doc: &RawDocument,
-        own: Option<usize>,
-    ) -> Result<(), WriteError> {
+    /// Refuse `doc` if a unique index already holds one of its keys for
+    /// another document (the document's own keys, when it is updated, are fine).
+    pub fn check_unique(&self, ns: &Namespace, doc: &RawDocument) -> Result<(), WriteError> {
+        let id = id_key(doc);
         for index in self.list.iter().filter(|i| i.model.unique) {
-            let keys = index.keys_of(doc).map_err(super::validate::from_command)?;
-            if keys.is_empty() {
-                continue;
-            }
-            for (slot, other) in store.iter() {
-                if Some(slot) == own {
-                    continue;
-                }
-                let theirs = index
-                    .keys_of(other)
-                    .map_err(super::validate::from_command)?;
-                if let Some((_, value)) = keys
-                    .iter()
-                    .find(|(k, _)| theirs.iter().any(|(t, _)| t == k))
-                {
-                    return Err(index.duplicate(ns, value));
+            for (key, values) in index.keys_of(doc).map_err(super::validate::from_command)? {
+                if index.owners.get(&key).is_some_and(|owner| *owner != id) {
+                    return Err(index.duplicate(ns, &values));
                 }
             }
         }
         Ok(())
     }
+
+    /// Record the keys of a document just stored.
+    pub fn add(&mut self, doc: &RawDocument) {
+        let id = id_key(doc);
+        for index in self.list.iter_mut().filter(|i| i.model.unique) {
+            // A partial filter that errors leaves the document out, as a
+            // failed check would already have refused the write.
+            let keys = index.keys_of(doc).unwrap_or_default();
+            for (key, _) in keys {
+                index.owners.insert(key, id.clone());
+            }
+        }
+    }
+
+    /// Forget the keys of a document just removed (or about to be replaced).
+    pub fn remove(&mut self, doc: &RawDocument) {
+        let id = id_key(doc);
+        for index in self.list.iter_mut().filter(|i| i.model.unique) {
+            let keys = index.keys_of(doc).unwrap_or_default();
+            for (key, _) in keys {
+                if index.owners.get(&key) == Some(&id) {
+                    index.owners.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The same definitions with no keys (for a collection about to be refilled).
+    pub fn emptied(&self) -> Self {
+        let mut out = self.clone();
+        for index in &mut out.list {
+            index.owners.clear();
+        }
+        out
+    }
+}
+
+fn id_key(doc: &RawDocument) -> ValueKey {
+    ValueKey::of(doc.get("_id").ok().flatten().unwrap_or(RawBsonRef::Null))
 }
 
 impl Index {
-    /// The keys `doc` has in this index, each with its `keyValue` document;
-    /// none when the index leaves the document out (sparse, partial).
-    fn keys_of(&self, doc: &RawDocument) -> Result<Vec<(ValueKey, Document)>, CommandError> {
+    /// The keys `doc` has in this index, each with its values in key-pattern
+    /// order; none when the index leaves the document out (sparse, partial).
+    fn keys_of<'a>(
+        &self,
+        doc: &'a RawDocument,
+    ) -> Result<Vec<(ValueKey, Vec<RawBsonRef<'a>>)>, CommandError> {
         if let Some(partial) = &self.partial {
             if !partial.matches(doc)? {
                 return Ok(Vec::new());
             }
         }
         // One list of values per key field; a missing field indexes as null.
-        let mut per_field: Vec<(&str, Vec<RawBsonRef<'_>>)> = Vec::new();
+        let mut per_field: Vec<Vec<RawBsonRef<'a>>> = Vec::with_capacity(self.model.keys.len());
         let mut any_present = false;
-        for (field, _) in &self.model.keys {
+        for field in self.model.keys.keys() {
             let mut values = values_at(doc, field);
             if values.is_empty() {
                 values.push(RawBsonRef::Null);
             } else {
                 any_present = true;
             }
-            per_field.push((field, values));
+            per_field.push(values);
         }
         if self.model.sparse && !any_present {
             return Ok(Vec::new());
         }
         // The cartesian product (MongoDB allows at most one array field).
-        let mut combos: Vec<Vec<RawBsonRef<'_>>> = vec![Vec::new()];
-        for (_, values) in &per_field {
+        let mut combos: Vec<Vec<RawBsonRef<'a>>> = vec![Vec::new()];
+        for values in &per_field {
             let mut next = Vec::with_capacity(combos.len() * values.len());
             for c in &combos {
                 for v in values {
@@ -237,19 +309,16 @@ impl Index {
         }
         Ok(combos
             .into_iter()
-            .map(|values| {
-                let key = ValueKey::of_all(values.iter().copied());
-                let mut shown = Document::new();
-                for ((field, _), v) in per_field.iter().zip(values) {
-                    shown.insert(*field, Bson::try_from(v).unwrap_or(Bson::Null));
-                }
-                (key, shown)
-            })
+            .map(|values| (ValueKey::of_all(values.iter().copied()), values))
             .collect())
     }
 
-    fn duplicate(&self, ns: &Namespace, key_value: &Document) -> WriteError {
-        duplicate_key_error(ns, &self.name, &self.model.keys, key_value)
+    fn duplicate(&self, ns: &Namespace, values: &[RawBsonRef<'_>]) -> WriteError {
+        let mut key_value = Document::new();
+        for (field, v) in self.model.keys.keys().zip(values) {
+            key_value.insert(field.clone(), Bson::try_from(*v).unwrap_or(Bson::Null));
+        }
+        duplicate_key_error(ns, &self.name, &self.model.keys, &key_value)
     }
 }
 

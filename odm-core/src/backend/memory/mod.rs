@@ -10,7 +10,6 @@
 pub mod aggregate;
 #[allow(clippy::result_large_err)]
 mod bulk;
-#[allow(clippy::result_large_err)]
 mod catalog;
 pub mod compare;
 #[allow(clippy::result_large_err)]
@@ -18,18 +17,15 @@ mod find_modify;
 #[allow(clippy::result_large_err)]
 mod indexes;
 pub mod matcher;
-#[allow(clippy::result_large_err)]
 mod out;
 mod path;
 pub mod projection;
-#[allow(clippy::result_large_err)]
 mod read;
 pub mod sort;
 mod store;
 pub mod update;
 #[allow(clippy::result_large_err)]
 mod validate;
-#[allow(clippy::result_large_err)]
 mod views;
 #[allow(clippy::result_large_err)]
 mod write;
@@ -37,9 +33,9 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-// `result_large_err`: statements fail with the trait's own `WriteError` and
-// `Error`, which are large but rare; boxing them on every internal return
-// would cost an allocation per failure and noise everywhere for no gain.
+// `result_large_err`: statements fail with the trait's own `WriteError`,
+// which is large but rare; boxing it on every internal return would cost an
+// allocation per failure and noise everywhere for no gain.
 
 use std::sync::Arc;
 
@@ -49,8 +45,6 @@ use self::catalog::{Catalog, Collection, Entry};
 use self::read::Selector;
 use super::*;
 use crate::error::{CommandError, Error, Result};
-
-pub use self::store::ValueKey;
 
 /// The in-memory backend.
 #[derive(Debug, Default)]
@@ -66,15 +60,26 @@ impl MemoryBackend {
     }
 
     /// The collection to write to, created on first use (a view is refused).
-    #[allow(clippy::result_large_err)]
     fn writable(&self, ns: &Namespace) -> Result<Arc<Collection>> {
         Ok(self.catalog.collection_or_create(ns)?)
+    }
+
+    /// The collection a write that may insert (`create`) or only modify
+    /// targets: a write that cannot insert does not create a collection.
+    fn target(&self, ns: &Namespace, create: bool) -> Result<Option<Arc<Collection>>> {
+        if create {
+            return self.writable(ns).map(Some);
+        }
+        match self.catalog.entry(ns) {
+            None => Ok(None),
+            Some(Entry::View(_)) => Err(catalog::not_on_view(ns).into()),
+            Some(Entry::Collection(c)) => Ok(Some(c)),
+        }
     }
 }
 
 /// The engine compares strings by code point only: a collation other than
 /// `simple` is refused rather than silently ignored.
-#[allow(clippy::result_large_err)]
 fn check_collation(collation: Option<&Document>) -> Result<()> {
     match collation.and_then(|c| c.get_str("locale").ok()) {
         None | Some("simple") => Ok(()),
@@ -82,6 +87,19 @@ fn check_collation(collation: Option<&Document>) -> Result<()> {
             "memory",
             format!("collation with locale `{locale}` (only `simple` is implemented)"),
         )),
+    }
+}
+
+fn model_collation(model: &WriteModel) -> Option<&Document> {
+    match model {
+        WriteModel::UpdateOne { options, .. } | WriteModel::UpdateMany { options, .. } => {
+            options.collation.as_ref()
+        }
+        WriteModel::ReplaceOne { options, .. } => options.collation.as_ref(),
+        WriteModel::DeleteOne { options, .. } | WriteModel::DeleteMany { options, .. } => {
+            options.collation.as_ref()
+        }
+        WriteModel::InsertOne { .. } => None,
     }
 }
 
@@ -176,6 +194,7 @@ impl Backend for MemoryBackend {
                 None => 0,
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
+                    state.indexes.check_hint(options.hint.as_ref())?;
                     if selector.is_match_all() {
                         state.store.len() as u64
                     } else {
@@ -210,6 +229,7 @@ impl Backend for MemoryBackend {
                 None => Vec::new(),
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
+                    state.indexes.check_hint(options.hint.as_ref())?;
                     let hits = selector.select(&state.store, None, 0, 0)?;
                     read::distinct(hits.iter().map(|h| h.doc), &key)?
                 }
@@ -241,8 +261,11 @@ impl Backend for MemoryBackend {
             let vars = options.let_vars.as_ref();
             let plan = write::compile_update(&update, options.array_filters.as_deref(), vars)?;
             let selector = Selector::new(&filter, vars)?;
-            let coll = self.writable(&ns)?;
+            let Some(coll) = self.target(&ns, options.upsert)? else {
+                return Ok(UpdateResult::default());
+            };
             let mut state = coll.write();
+            state.indexes.check_hint(options.hint.as_ref())?;
             state
                 .update(
                     &ns,
@@ -269,8 +292,11 @@ impl Backend for MemoryBackend {
             self.log.record("update", &ns, Some(&filter));
             check_collation(options.collation.as_ref())?;
             let selector = Selector::new(&filter, options.let_vars.as_ref())?;
-            let coll = self.writable(&ns)?;
+            let Some(coll) = self.target(&ns, options.upsert)? else {
+                return Ok(UpdateResult::default());
+            };
             let mut state = coll.write();
+            state.indexes.check_hint(options.hint.as_ref())?;
             state
                 .replace(
                     &ns,
@@ -298,7 +324,11 @@ impl Backend for MemoryBackend {
             let deleted_count = match self.catalog.entry(&ns) {
                 None => 0,
                 Some(Entry::View(_)) => return Err(catalog::not_on_view(&ns).into()),
-                Some(Entry::Collection(c)) => c.write().delete(&selector, options.multi)?,
+                Some(Entry::Collection(c)) => {
+                    let mut state = c.write();
+                    state.indexes.check_hint(options.hint.as_ref())?;
+                    state.delete(&selector, options.multi)?
+                }
             };
             Ok(DeleteResult { deleted_count })
         })
@@ -314,8 +344,12 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             self.log.record("findAndModify", &ns, Some(&filter));
             check_collation(options.collation.as_ref())?;
-            let coll = self.writable(&ns)?;
+            let inserts = options.upsert && action != FindAndModifyAction::Remove;
+            let Some(coll) = self.target(&ns, inserts)? else {
+                return Ok(None);
+            };
             let mut state = coll.write();
+            state.indexes.check_hint(options.hint.as_ref())?;
             state
                 .find_and_modify(&ns, &filter, &action, &options)
                 .map_err(|e| single(e, &ns))
@@ -330,6 +364,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<BulkWriteResult>> {
         Box::pin(async move {
             self.log.record("bulkWrite", &ns, None);
+            for model in &models {
+                check_collation(model_collation(model))?;
+            }
             let coll = self.writable(&ns)?;
             let (result, errors) = coll.write().bulk_write(
                 &ns,

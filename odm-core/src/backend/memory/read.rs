@@ -33,8 +33,9 @@ pub(crate) struct Hit<'a> {
 #[derive(Debug)]
 pub(crate) struct Selector {
     matcher: Matcher,
-    /// `{_id: <scalar>}`: one hash lookup, no matching needed.
-    by_id: Option<RawBson>,
+    /// `{_id: <scalar>}` or `{_id: {$in: [<scalars>]}}`: hash lookups, no
+    /// matching needed (the `$in` a population query sends).
+    by_id: Option<Vec<RawBson>>,
 }
 
 impl Selector {
@@ -64,16 +65,18 @@ impl Selector {
         skip: u64,
         limit: u64,
     ) -> Result<Vec<Hit<'a>>, CommandError> {
-        if let Some(id) = &self.by_id {
-            let hits = store
-                .slot_of_id(id.as_raw_bson_ref())
-                .and_then(|slot| store.get(slot).map(|d| (slot, d)))
-                .map(|(slot, d)| Hit {
-                    slot,
-                    doc: d.as_ref(),
-                    positional: None,
-                });
-            return Ok(window(hits.into_iter().collect(), skip, limit));
+        if let Some(ids) = &self.by_id {
+            let mut slots: Vec<usize> = ids
+                .iter()
+                .filter_map(|id| store.slot_of_id(id.as_raw_bson_ref()))
+                .collect();
+            // Natural order, each document once (`$in` may repeat a value).
+            slots.sort_unstable();
+            slots.dedup();
+            let hits = slots
+                .into_iter()
+                .filter_map(|slot| store.get(slot).map(|d| (slot, &***d)));
+            return self.select_from(hits, sort, skip, limit);
         }
         self.select_from(store.iter(), sort, skip, limit)
     }
@@ -105,7 +108,10 @@ impl Selector {
             }
         }
         if let Some(sort) = sort {
-            hits.sort_by(|a, b| sort.compare(a.doc, b.doc));
+            // Extract each key once; the sort is stable, so ties keep natural order.
+            let mut keyed: Vec<_> = hits.into_iter().map(|h| (sort.key(h.doc), h)).collect();
+            keyed.sort_by(|a, b| sort.compare_keys(&a.0, &b.0));
+            hits = keyed.into_iter().map(|(_, h)| h).collect();
         }
         Ok(window(hits, skip, limit))
     }
@@ -130,13 +136,23 @@ impl Selector {
     }
 }
 
-/// `{_id: v}` where `v` is compared by plain equality (not an operator
-/// document, array, regex or null, each of which matches differently).
-fn id_equality(filter: &Document) -> Option<RawBson> {
+/// The `_id` values of `{_id: v}` or `{_id: {$in: [v, ...]}}` when each `v`
+/// is compared by plain equality (not an operator document, array, regex
+/// or null, each of which matches differently).
+fn id_equality(filter: &Document) -> Option<Vec<RawBson>> {
     if filter.len() != 1 {
         return None;
     }
-    let v = filter.get("_id")?;
+    match filter.get("_id")? {
+        Bson::Document(d) if d.len() == 1 => match d.get("$in")? {
+            Bson::Array(values) => values.iter().map(plain).collect(),
+            _ => None,
+        },
+        v => plain(v).map(|v| vec![v]),
+    }
+}
+
+fn plain(v: &Bson) -> Option<RawBson> {
     match v {
         Bson::Document(_)
         | Bson::Array(_)

@@ -46,7 +46,7 @@ impl Validator {
             }
         };
         let warn = match options.validation_action.as_deref() {
-            None | Some("error") => false,
+            None | Some("error") | Some("errorAndLog") => false,
             Some("warn") => true,
             Some(other) => {
                 return Err(CommandError::bad_value(format!(

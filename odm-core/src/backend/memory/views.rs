@@ -3,7 +3,7 @@
 //! `$documents` included). `$out` and `$merge` live in [`super::out`].
 
 use bson::raw::RawDocumentBuf;
-use bson::{Bson, Document};
+use bson::Document;
 
 use super::aggregate::{self, expr};
 use super::catalog::Entry;
@@ -53,6 +53,7 @@ impl MemoryBackend {
             None => Vec::new(),
             Some(Entry::Collection(c)) => {
                 let state = c.read();
+                state.indexes.check_hint(options.hint.as_ref())?;
                 let hits =
                     selector.select(&state.store, sort.as_ref(), options.skip, options.limit)?;
                 read::project(&hits, projection.as_ref())?
@@ -129,16 +130,12 @@ impl MemoryBackend {
         options: &AggregateOptions,
     ) -> Result<Vec<RawDocumentBuf>> {
         let vars = expr::Vars::new(options.let_vars.as_ref())?;
-        let (stages, output) = match pipeline.split_last() {
-            Some((last, rest)) if last.contains_key("$out") || last.contains_key("$merge") => {
-                (rest, Some(last))
-            }
-            _ => (pipeline, None),
-        };
-        let (input, stages) = if &*ns.coll == "1" {
-            collectionless_input(stages, &vars)?
+        let (stages, output) = aggregate::split_output(pipeline)?;
+        let input = if &*ns.coll == "1" {
+            collectionless(stages)?;
+            Vec::new()
         } else {
-            (self.source_documents(ns, 0)?, stages)
+            self.source_documents(ns, 0)?
         };
         let results = self.run(ns, input, stages, &vars)?;
         match output {
@@ -151,41 +148,20 @@ impl MemoryBackend {
     }
 }
 
-/// A collectionless pipeline must start with `$documents`, whose expression
-/// gives the input documents.
-fn collectionless_input<'p>(
-    stages: &'p [Document],
-    vars: &expr::Vars,
-) -> Result<(Vec<Document>, &'p [Document]), CommandError> {
-    let Some((first, rest)) = stages.split_first() else {
-        return Ok((Vec::new(), stages));
-    };
-    let Some(spec) = first.get("$documents") else {
-        let name = first.keys().next().cloned().unwrap_or_default();
-        return Err(CommandError::new(
-            73,
-            "InvalidNamespace",
-            format!("{{aggregate: 1}} is not valid for '{name}'; a collection is required."),
-        ));
-    };
-    let value = expr::Expr::compile(spec)?.eval(&Document::new(), vars)?;
-    let Some(Bson::Array(items)) = value else {
-        return Err(CommandError::new(
-            5858203,
-            "Location5858203",
-            "error during $documents: the expression must evaluate to an array of objects",
-        ));
-    };
-    let docs = items
-        .into_iter()
-        .map(|v| match v {
-            Bson::Document(d) => Ok(d),
-            _ => Err(CommandError::new(
-                40228,
-                "Location40228",
-                "$documents: each element must be an object",
-            )),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((docs, rest))
+/// A collectionless pipeline (`aggregate: 1`) must start with `$documents`,
+/// which the pipeline itself evaluates.
+fn collectionless(stages: &[Document]) -> Result<(), CommandError> {
+    match stages.first() {
+        Some(first) if first.contains_key("$documents") => Ok(()),
+        first => {
+            let name = first
+                .and_then(|f| f.keys().next().cloned())
+                .unwrap_or_default();
+            Err(CommandError::new(
+                73,
+                "InvalidNamespace",
+                format!("{{aggregate: 1}} is not valid for '{name}'; a collection is required."),
+            ))
+        }
+    }
 }

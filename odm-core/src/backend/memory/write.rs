@@ -160,13 +160,12 @@ fn depth(doc: &RawDocument, level: usize) -> usize {
 }
 
 impl CollState {
-    /// Validator and unique indexes for a document about to be stored in
-    /// slot `own` (`None` for an insert), replacing `before`.
+    /// Validator and unique indexes for a document about to be stored,
+    /// replacing `before` (`None` for an insert).
     fn admit(
         &self,
         ns: &Namespace,
         doc: &RawDocument,
-        own: Option<usize>,
         before: Option<&RawDocument>,
         bypass: bool,
     ) -> Result<(), WriteError> {
@@ -175,7 +174,7 @@ impl CollState {
                 v.check(doc, before)?;
             }
         }
-        self.indexes.check_unique(ns, &self.store, doc, own)
+        self.indexes.check_unique(ns, doc)
     }
 
     /// Insert one document; returns its `_id`.
@@ -197,10 +196,15 @@ impl CollState {
         doc: RawDocumentBuf,
         bypass: bool,
     ) -> Result<(), WriteError> {
-        self.admit(ns, &doc, None, None, bypass)?;
+        self.admit(ns, &doc, None, bypass)?;
         let id = doc.get("_id").ok().flatten().map(Bson::try_from);
         match self.store.insert(doc) {
-            Ok(_) => Ok(()),
+            Ok(slot) => {
+                if let Some(stored) = self.store.get(slot) {
+                    self.indexes.add(stored);
+                }
+                Ok(())
+            }
             Err(_) => {
                 let id = id.and_then(Result::ok).unwrap_or(Bson::Null);
                 Err(duplicate_key_error(
@@ -305,10 +309,15 @@ impl CollState {
         new: RawDocumentBuf,
         bypass: bool,
     ) -> Result<(), WriteError> {
-        self.admit(ns, &new, Some(slot), Some(old), bypass)?;
+        self.admit(ns, &new, Some(old), bypass)?;
         self.store
             .replace(slot, new)
-            .map_err(|_| write_error(66, "ImmutableField", "_id changed"))
+            .map_err(|_| write_error(66, "ImmutableField", "_id changed"))?;
+        if let Some(stored) = self.store.get(slot) {
+            self.indexes.remove(old);
+            self.indexes.add(stored);
+        }
+        Ok(())
     }
 
     /// `update` (one or many), with upsert. `plan` is compiled by the caller.
@@ -355,8 +364,9 @@ impl CollState {
             is_insert: true,
             now: Some(bson::DateTime::now()),
         };
+        // The filter's `_id` is fixed: the update may not change it.
+        let seed_id = seed.get("_id").cloned();
         plan.apply(&mut seed, &ctx).map_err(from_command)?;
-        let seed_id = upsert_seed(filter).ok().and_then(|s| s.get("_id").cloned());
         if let (Some(before), Some(after)) = (&seed_id, seed.get("_id")) {
             if super::compare::compare_bson(before, after) != std::cmp::Ordering::Equal {
                 let raw = bson::RawBson::try_from(before.clone()).map_err(malformed)?;
@@ -432,7 +442,8 @@ impl CollState {
         let targets = self.targets(selector, None, multi)?;
         let mut n = 0;
         for (slot, _) in targets {
-            if self.store.remove(slot).is_some() {
+            if let Some(old) = self.store.remove(slot) {
+                self.indexes.remove(&old);
                 n += 1;
             }
         }

@@ -199,6 +199,35 @@ pub(crate) fn collection_options_fields(options: &CreateCollectionOptions) -> Do
     out
 }
 
+/// A `validationLevel` as the driver's enum.
+pub(crate) fn validation_level(s: &str) -> Result<mongodb::options::ValidationLevel> {
+    use mongodb::options::ValidationLevel as L;
+    match s {
+        "off" => Ok(L::Off),
+        "strict" => Ok(L::Strict),
+        "moderate" => Ok(L::Moderate),
+        other => Err(Error::Command(crate::error::CommandError::bad_value(
+            format!(
+                "Enumeration value '{other}' for field 'validationLevel' is not a valid value."
+            ),
+        ))),
+    }
+}
+
+/// A `validationAction` as the driver's enum.
+pub(crate) fn validation_action(s: &str) -> Result<mongodb::options::ValidationAction> {
+    use mongodb::options::ValidationAction as A;
+    match s {
+        "error" => Ok(A::Error),
+        "warn" => Ok(A::Warn),
+        other => Err(Error::Command(crate::error::CommandError::bad_value(
+            format!(
+                "Enumeration value '{other}' for field 'validationAction' is not a valid value."
+            ),
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +310,14 @@ mod tests {
                 .unwrap(),
             "c"
         );
+    }
+
+    #[test]
+    fn validation_enums_refuse_unknown_values() {
+        assert!(validation_level("moderate").is_ok() && validation_action("warn").is_ok());
+        match validation_level("loose") {
+            Err(Error::Command(c)) => assert_eq!(c.code, 2),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -10,24 +10,33 @@ use crate::error::{CommandError, Error};
 
 /// Map a driver error raised by an operation on `ns`.
 pub(crate) fn map_error(error: DriverError, ns: &dyn std::fmt::Display) -> Error {
-    let kind_error = match &*error.kind {
-        ErrorKind::Command(c) => Some(server_error(
-            ns,
-            c.code,
-            c.code_name.clone(),
-            c.message.clone(),
-        )),
-        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(server_error(
-            ns,
-            w.code,
-            w.code_name.clone().unwrap_or_default(),
-            w.message.clone(),
-        )),
-        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(Error::Command(
-            CommandError::new(w.code, w.code_name.clone(), w.message.clone()),
-        )),
-        _ => None,
-    };
+    let kind_error =
+        match &*error.kind {
+            ErrorKind::Command(c) if c.code == 11000 => Some(duplicate_key(
+                ns,
+                &c.message,
+                error.server_response().and_then(key_value),
+            )),
+            ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000 => Some(
+                duplicate_key(ns, &w.message, error.server_response().and_then(key_value)),
+            ),
+            ErrorKind::Command(c) => Some(server_error(
+                ns,
+                c.code,
+                c.code_name.clone(),
+                c.message.clone(),
+            )),
+            ErrorKind::Write(WriteFailure::WriteError(w)) => Some(server_error(
+                ns,
+                w.code,
+                w.code_name.clone().unwrap_or_default(),
+                w.message.clone(),
+            )),
+            ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(Error::Command(
+                CommandError::new(w.code, w.code_name.clone(), w.message.clone()),
+            )),
+            _ => None,
+        };
     if let Some(e) = kind_error {
         return e;
     }
@@ -52,15 +61,32 @@ pub(crate) fn server_error(
     message: String,
 ) -> Error {
     if code == 11000 {
-        let details = bson::Document::new();
-        let index = index_from_message(&message);
-        return Error::DuplicateKey {
-            namespace: ns.to_string(),
-            index: index.unwrap_or_else(|| "unknown".into()),
-            key: Box::new(details),
-        };
+        return duplicate_key(ns, &message, None);
     }
     Error::Command(CommandError::new(code, code_name, message))
+}
+
+fn duplicate_key(ns: &dyn std::fmt::Display, message: &str, key: Option<bson::Document>) -> Error {
+    Error::DuplicateKey {
+        namespace: ns.to_string(),
+        index: index_from_message(message).unwrap_or_else(|| "unknown".into()),
+        key: Box::new(key.unwrap_or_default()),
+    }
+}
+
+/// `keyValue` of a duplicate-key reply: at the top (`findAndModify`) or in
+/// the first write error.
+fn key_value(reply: &bson::RawDocumentBuf) -> Option<bson::Document> {
+    let from = |d: &bson::RawDocument| {
+        d.get_document("keyValue")
+            .ok()
+            .and_then(|k| bson::Document::try_from(k).ok())
+    };
+    from(reply).or_else(|| {
+        let errors = reply.get_array("writeErrors").ok()?;
+        let first = errors.into_iter().next()?.ok()?;
+        from(first.as_document()?)
+    })
 }
 
 /// A raw write error (`writeErrors[i]` of a write command's reply) as a
@@ -141,6 +167,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn key_value_is_read_from_the_reply_or_its_first_write_error() {
+        let top = bson::RawDocumentBuf::try_from(
+            &doc! { "ok": 0.0, "code": 11000, "keyValue": { "a": 1 } },
+        )
+        .unwrap();
+        assert_eq!(key_value(&top), Some(doc! { "a": 1 }));
+        let nested = bson::RawDocumentBuf::try_from(
+            &doc! { "ok": 1.0, "writeErrors": [{ "index": 0, "code": 11000, "keyValue": { "b": 2 } }] },
+        )
+        .unwrap();
+        assert_eq!(key_value(&nested), Some(doc! { "b": 2 }));
+        assert_eq!(key_value(&bson::RawDocumentBuf::new()), None);
     }
 
     #[test]

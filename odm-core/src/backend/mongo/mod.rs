@@ -4,17 +4,16 @@
 //! encoded once by odm and handed to the driver as is, and a cursor yields
 //! the server's bytes. Reads, aggregations, indexes and collections use the
 //! driver's helpers; writes go through the server's write commands
-//! ([`bulk`]) so that partial results and `keyValue` of duplicate keys
-//! survive. The command log is fed by the driver's command monitoring, so
-//! it counts what went on the wire (a cursor's `getMore`s included).
-
-// `odm::Error` is large (a duplicate key carries its key document); it is
-// the crate-wide error type, so boxing it here alone would buy nothing.
-#![allow(clippy::result_large_err)]
+//! (`insert`/`update`/`delete`, batched as a bulk write is) so that partial
+//! results and the `keyValue` of duplicate keys survive. The command log is
+//! fed by the driver's command monitoring, so it counts what went on the
+//! wire (a cursor's `getMore`s included).
 
 mod bulk;
 mod convert;
 mod errors;
+mod find_modify;
+mod monitor;
 
 use std::sync::Arc;
 
@@ -22,7 +21,7 @@ use bson::{doc, Bson, Document, RawDocumentBuf};
 use futures::{StreamExt, TryStreamExt};
 use mongodb::event::command::CommandEvent as DriverCommandEvent;
 use mongodb::event::EventHandler;
-use mongodb::options::{ClientOptions, ReturnDocument};
+use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection};
 
 use super::*;
@@ -39,18 +38,6 @@ pub struct MongoBackend {
     /// [`MongoBackend::connect`]); otherwise each operation is noted once.
     monitored: bool,
 }
-
-/// Commands that are the driver's own housekeeping, not the application's.
-const HOUSEKEEPING: &[&str] = &[
-    "hello",
-    "isMaster",
-    "ismaster",
-    "endSessions",
-    "ping",
-    "saslStart",
-    "saslContinue",
-    "authenticate",
-];
 
 /// Connect to `uri` (see [`MongoBackend::connect`]); returns the backend and
 /// the URI's default database (`mongodb://host/shop` → `shop`).
@@ -76,7 +63,12 @@ impl MongoBackend {
         let sink = Arc::clone(&log);
         options.command_event_handler = Some(EventHandler::callback(move |event| {
             if let DriverCommandEvent::Started(started) = event {
-                record_started(&sink, &started.command_name, &started.db, &started.command);
+                monitor::record_started(
+                    &sink,
+                    &started.command_name,
+                    &started.db,
+                    &started.command,
+                );
             }
         }));
         let client = Client::with_options(options).map_err(|e| map_error(e, &uri))?;
@@ -135,10 +127,13 @@ impl MongoBackend {
         ns: &Namespace,
         model: WriteModel,
         bypass_document_validation: bool,
+        let_vars: Option<Document>,
         command: &str,
     ) -> Result<BulkWriteResult> {
+        // `let` is a field of the update/delete command, not of a statement.
         let options = BulkWriteOptions {
             bypass_document_validation,
+            let_vars,
             ..BulkWriteOptions::default()
         };
         match self.write(ns, vec![model], &options, command).await {
@@ -152,31 +147,6 @@ impl MongoBackend {
             other => other,
         }
     }
-}
-
-/// Record a command the driver sent, with its namespace and filter.
-fn record_started(log: &CommandLog, name: &str, db: &str, command: &Document) {
-    if HOUSEKEEPING.contains(&name) {
-        return;
-    }
-    let coll = match name {
-        "getMore" => command.get_str("collection").ok(),
-        _ => command.get(name).and_then(Bson::as_str),
-    };
-    let namespace = match coll {
-        Some(c) => format!("{db}.{c}"),
-        None => db.to_owned(),
-    };
-    let filter = match name {
-        "find" => command.get_document("filter").ok().cloned(),
-        "count" | "distinct" | "findAndModify" => command.get_document("query").ok().cloned(),
-        "aggregate" => command
-            .get_array("pipeline")
-            .ok()
-            .map(|p| doc! { "pipeline": p.clone() }),
-        _ => None,
-    };
-    log.record(name, &namespace, filter.as_ref());
 }
 
 fn stream<C>(ns: Namespace, cursor: C) -> DocStream
@@ -299,11 +269,15 @@ impl Backend for MongoBackend {
             let mut options = mongodb::options::DistinctOptions::default();
             options.collation = collation(o.collation)?;
             options.hint = hint(o.hint)?;
-            self.coll(&ns)
+            let mut values = self
+                .coll(&ns)
                 .distinct(key, filter)
                 .with_options(options)
                 .await
-                .map_err(|e| map_error(e, &ns))
+                .map_err(|e| map_error(e, &ns))?;
+            // The server does not promise an order; the trait does.
+            values.sort_by(crate::backend::memory::compare::compare_bson);
+            Ok(values)
         })
     }
 
@@ -316,8 +290,9 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<UpdateResult>> {
         Box::pin(async move {
             let bypass = options.bypass_document_validation;
+            let vars = options.let_vars.clone();
             let model = update_model(filter, update, options);
-            let r = self.write_one(&ns, model, bypass, "update").await?;
+            let r = self.write_one(&ns, model, bypass, vars, "update").await?;
             Ok(UpdateResult {
                 matched_count: r.matched_count,
                 modified_count: r.modified_count,
@@ -335,12 +310,13 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<UpdateResult>> {
         Box::pin(async move {
             let bypass = options.bypass_document_validation;
+            let vars = options.let_vars.clone();
             let model = WriteModel::ReplaceOne {
                 filter,
                 replacement,
                 options,
             };
-            let r = self.write_one(&ns, model, bypass, "update").await?;
+            let r = self.write_one(&ns, model, bypass, vars, "update").await?;
             Ok(UpdateResult {
                 matched_count: r.matched_count,
                 modified_count: r.modified_count,
@@ -356,12 +332,13 @@ impl Backend for MongoBackend {
         options: DeleteOptions,
     ) -> BoxFuture<'_, Result<DeleteResult>> {
         Box::pin(async move {
+            let vars = options.let_vars.clone();
             let model = if options.multi {
                 WriteModel::DeleteMany { filter, options }
             } else {
                 WriteModel::DeleteOne { filter, options }
             };
-            let r = self.write_one(&ns, model, false, "delete").await?;
+            let r = self.write_one(&ns, model, false, vars, "delete").await?;
             Ok(DeleteResult {
                 deleted_count: r.deleted_count,
             })
@@ -377,63 +354,9 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
         Box::pin(async move {
             self.note("findAndModify", &ns, Some(&filter));
-            let coll = self.coll(&ns);
-            let ret = if o.return_new {
-                ReturnDocument::After
-            } else {
-                ReturnDocument::Before
-            };
-            let result = match action {
-                FindAndModifyAction::Remove => {
-                    let mut options = mongodb::options::FindOneAndDeleteOptions::default();
-                    options.sort = o.sort;
-                    options.projection = o.projection;
-                    options.collation = collation(o.collation)?;
-                    options.hint = hint(o.hint)?;
-                    options.let_vars = o.let_vars;
-                    coll.find_one_and_delete(filter).with_options(options).await
-                }
-                FindAndModifyAction::Update(update) => {
-                    let mut options = mongodb::options::FindOneAndUpdateOptions::default();
-                    options.sort = o.sort;
-                    options.projection = o.projection;
-                    options.upsert = Some(o.upsert);
-                    options.return_document = Some(ret);
-                    options.array_filters = o.array_filters;
-                    options.collation = collation(o.collation)?;
-                    options.hint = hint(o.hint)?;
-                    options.let_vars = o.let_vars;
-                    options.bypass_document_validation =
-                        o.bypass_document_validation.then_some(true);
-                    let update = match update {
-                        UpdateModification::Document(d) => {
-                            mongodb::options::UpdateModifications::Document(d)
-                        }
-                        UpdateModification::Pipeline(p) => {
-                            mongodb::options::UpdateModifications::Pipeline(p)
-                        }
-                    };
-                    coll.find_one_and_update(filter, update)
-                        .with_options(options)
-                        .await
-                }
-                FindAndModifyAction::Replace(replacement) => {
-                    let mut options = mongodb::options::FindOneAndReplaceOptions::default();
-                    options.sort = o.sort;
-                    options.projection = o.projection;
-                    options.upsert = Some(o.upsert);
-                    options.return_document = Some(ret);
-                    options.collation = collation(o.collation)?;
-                    options.hint = hint(o.hint)?;
-                    options.let_vars = o.let_vars;
-                    options.bypass_document_validation =
-                        o.bypass_document_validation.then_some(true);
-                    coll.find_one_and_replace(filter, replacement)
-                        .with_options(options)
-                        .await
-                }
-            };
-            result.map_err(|e| map_error(e, &ns))
+            find_modify::run(&self.coll(&ns), filter, action, o)
+                .await?
+                .map_err(|e| map_error(e, &ns))
         })
     }
 
@@ -493,8 +416,16 @@ impl Backend for MongoBackend {
             self.note("create", &ns, None);
             let mut options = mongodb::options::CreateCollectionOptions::default();
             options.validator = o.validator;
-            options.validation_level = o.validation_level.as_deref().map(level).transpose()?;
-            options.validation_action = o.validation_action.as_deref().map(action).transpose()?;
+            options.validation_level = o
+                .validation_level
+                .as_deref()
+                .map(convert::validation_level)
+                .transpose()?;
+            options.validation_action = o
+                .validation_action
+                .as_deref()
+                .map(convert::validation_action)
+                .transpose()?;
             options.view_on = o.view_on;
             options.pipeline = o.pipeline;
             self.client
@@ -616,80 +547,5 @@ impl Backend for MongoBackend {
             };
             result.map_err(|e| map_error(e, &ns))
         })
-    }
-}
-
-fn level(s: &str) -> Result<mongodb::options::ValidationLevel> {
-    use mongodb::options::ValidationLevel as L;
-    match s {
-        "off" => Ok(L::Off),
-        "strict" => Ok(L::Strict),
-        "moderate" => Ok(L::Moderate),
-        other => Err(Error::Command(crate::error::CommandError::bad_value(
-            format!(
-                "Enumeration value '{other}' for field 'validationLevel' is not a valid value."
-            ),
-        ))),
-    }
-}
-
-fn action(s: &str) -> Result<mongodb::options::ValidationAction> {
-    use mongodb::options::ValidationAction as A;
-    match s {
-        "error" => Ok(A::Error),
-        "warn" => Ok(A::Warn),
-        other => Err(Error::Command(crate::error::CommandError::bad_value(
-            format!(
-                "Enumeration value '{other}' for field 'validationAction' is not a valid value."
-            ),
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_log_skips_housekeeping_and_names_the_namespace() {
-        let log = CommandLog::default();
-        log.start();
-        record_started(&log, "hello", "admin", &doc! { "hello": 1 });
-        record_started(
-            &log,
-            "find",
-            "shop",
-            &doc! { "find": "users", "filter": { "a": 1 } },
-        );
-        record_started(
-            &log,
-            "getMore",
-            "shop",
-            &doc! { "getMore": 5_i64, "collection": "users" },
-        );
-        record_started(&log, "listDatabases", "admin", &doc! { "listDatabases": 1 });
-        let events = log.take();
-        let names: Vec<_> = events
-            .iter()
-            .map(|e| (e.command.as_str(), e.namespace.as_str()))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("find", "shop.users"),
-                ("getMore", "shop.users"),
-                ("listDatabases", "admin")
-            ]
-        );
-        assert_eq!(events[0].filter, Some(doc! { "a": 1 }));
-    }
-
-    #[test]
-    fn validation_enums_refuse_unknown_values() {
-        assert!(level("moderate").is_ok() && action("warn").is_ok());
-        match level("loose") {
-            Err(Error::Command(c)) => assert_eq!(c.code, 2),
-            other => panic!("{other:?}"),
-        }
     }
 }

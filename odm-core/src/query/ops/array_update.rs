@@ -9,7 +9,7 @@ use bson::{Bson, Document};
 use super::element::{element_condition, element_paths_at};
 use crate::error::EncodeError;
 use crate::field::{Field, Path, PathType};
-use crate::query::marker::ArrayLike;
+use crate::query::marker::{ArrayLike, MapLike};
 use crate::query::update::{ArrayFilter, IntoUpdate};
 use crate::query::value::ValueOf;
 use crate::query::{Filter, Sort, Update};
@@ -200,6 +200,20 @@ impl<M: 'static, T> Field<M, T> {
     }
 }
 
+/// Map entries.
+impl<M: 'static, T> Field<M, T> {
+    /// The entry `key` of a map field (`meta.color`), typed by the map's value
+    /// type. `key` is used as a path segment as it is: a key holding `.` would
+    /// address a nested path, and MongoDB cannot address such keys by path.
+    pub fn key(&self, key: &str) -> <T::Value as PathType>::Path<M, T::Value>
+    where
+        T: MapLike,
+        T::Value: PathType + 'static,
+    {
+        <T::Value as PathType>::path_at(self.as_path().join(key))
+    }
+}
+
 /// A `$push` of several values, with its optional modifiers. Converts into an
 /// [`Update`] (with `&`, `.into()` or [`IntoUpdate::into_update`]).
 pub struct PushEach<M, E> {
@@ -336,6 +350,15 @@ mod tests {
         );
         assert_eq!(s.pop_last().into_document(), doc! {"$pop": {"s": 1}});
         assert_eq!(s.pull(4).into_document(), doc! {"$pull": {"s": 4_i64}});
+    }
+
+    #[test]
+    fn map_entries_are_typed_by_the_value() {
+        let meta = field::<std::collections::HashMap<String, i64>>("meta");
+        let up = meta.key("hits").inc(1);
+        assert_eq!(up.into_document(), doc! {"$inc": {"meta.hits": 1_i64}});
+        let opt = field::<Option<std::collections::BTreeMap<String, String>>>("m");
+        assert_eq!(opt.key("k").eq("v").into_document(), doc! {"m.k": "v"});
     }
 
     #[test]

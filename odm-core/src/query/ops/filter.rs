@@ -123,6 +123,24 @@ impl<M, T> Field<M, T> {
         Filter::field(self.path(), Ok(op("$exists", Bson::Boolean(present))))
     }
 
+    /// `None`: null or absent (`{path: null}`). The derive stores `None` as
+    /// null, so this is the test for an unset `Option`, where
+    /// `exists(false)` only matches documents the field was removed from.
+    pub fn is_none(&self) -> Filter<M>
+    where
+        T: Nullable,
+    {
+        Filter::field(self.path(), Ok(Bson::Null))
+    }
+
+    /// `Some(_)`: present and not null (`{path: {$ne: null}}`).
+    pub fn is_some(&self) -> Filter<M>
+    where
+        T: Nullable,
+    {
+        Filter::field(self.path(), Ok(op("$ne", Bson::Null)))
+    }
+
     /// `value % divisor == remainder` (`$mod`; MongoDB truncates fractional
     /// values towards zero).
     pub fn modulo(&self, divisor: i64, remainder: i64) -> Filter<M>
@@ -278,6 +296,17 @@ mod tests {
         let err = f.check().unwrap_err();
         assert_eq!(err.path, "n");
         assert!(n.in_([1, u64::MAX]).check().unwrap_err().path == "n.1");
+    }
+
+    #[test]
+    fn none_and_some() {
+        let nick = field::<Option<String>>("nickname");
+        assert_eq!(nick.is_none().into_document(), doc! {"nickname": null});
+        assert_eq!(
+            nick.is_some().into_document(),
+            doc! {"nickname": {"$ne": null}}
+        );
+        assert_eq!((!nick.is_some()).into_document(), doc! {"nickname": null});
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub(super) async fn update(shared: &Shared, req: &mut Request) -> CmdResult {
         .map(|s| update_model(&args::decode(s)?))
         .collect::<Result<Vec<_>>>()?;
     let options = bulk_options(&req.body, "update")?;
+    let models = with_let(models, &options.let_vars);
     let result = shared.backend.bulk_write(ns, models, options).await;
     write_reply(result, |r| {
         let upserted: Vec<Bson> = r
@@ -71,6 +72,7 @@ pub(super) async fn delete(shared: &Shared, req: &mut Request) -> CmdResult {
         .map(|s| delete_model(&args::decode(s)?))
         .collect::<Result<Vec<_>>>()?;
     let options = bulk_options(&req.body, "delete")?;
+    let models = with_let(models, &options.let_vars);
     let result = shared.backend.bulk_write(ns, models, options).await;
     write_reply(result, |r| doc! { "n": count(r.deleted_count) })
 }
@@ -217,6 +219,28 @@ fn modification(u: &Bson, cmd: &str) -> Result<Modification> {
             crate::value::element_type_name(other.element_type())
         )))),
     }
+}
+
+/// The command's `let` on each statement too, for a backend that reads it
+/// from the statement's options.
+fn with_let(mut models: Vec<WriteModel>, vars: &Option<Document>) -> Vec<WriteModel> {
+    let Some(vars) = vars else {
+        return models;
+    };
+    for model in &mut models {
+        let slot = match model {
+            WriteModel::UpdateOne { options, .. } | WriteModel::UpdateMany { options, .. } => {
+                &mut options.let_vars
+            }
+            WriteModel::ReplaceOne { options, .. } => &mut options.let_vars,
+            WriteModel::DeleteOne { options, .. } | WriteModel::DeleteMany { options, .. } => {
+                &mut options.let_vars
+            }
+            _ => continue,
+        };
+        slot.get_or_insert_with(|| vars.clone());
+    }
+    models
 }
 
 fn update_model(s: &Document) -> Result<WriteModel> {

@@ -3,6 +3,18 @@
 //!
 //! A pipeline is compiled stage by stage before any document is read, so a
 //! malformed stage fails even on an empty collection, as in MongoDB.
+//!
+//! Stages: `$match`, `$project`, `$addFields`/`$set`, `$unset`, `$group`,
+//! `$sort`, `$skip`, `$limit`, `$count`, `$unwind`, `$lookup` (equality,
+//! `let` + `pipeline`, or both), `$graphLookup`, `$replaceRoot`/`$replaceWith`,
+//! `$facet`, `$sortByCount`, `$sample`, `$documents`, `$bucket`,
+//! `$bucketAuto` (no `granularity`), `$unionWith`, `$redact` and
+//! `$setWindowFields`; `$out`/`$merge` are parsed by [`split_output`] for the
+//! caller to write. Expressions are in [`expr`].
+//!
+//! Known approximations: Decimal128 division, roots and logarithms go
+//! through `f64` (sums, differences and products are exact); time zones are
+//! UTC or fixed offsets (Olson names are an error, there is no tz database).
 
 pub mod expr;
 mod output;

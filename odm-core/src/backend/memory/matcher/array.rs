@@ -2,7 +2,7 @@
 
 use bson::Bson;
 
-use super::compile::{compile_filter, compile_ops, leaf, Ctx};
+use super::compile::{compile_filter, compile_ops, is_operator_doc, leaf, Ctx};
 use super::path::FieldPath;
 use super::pred::Pred;
 use super::regex::RegexPred;
@@ -45,7 +45,7 @@ pub(super) fn parse_elem_match(arg: &Bson, ctx: &Ctx) -> Result<Pred, CommandErr
     };
     match spec.keys().next() {
         Some(k) if !starts_object_form(k) => Ok(Pred::ElemMatchValue(Box::new(compile_ops(
-            &FieldPath::parse(""),
+            &FieldPath::value_itself(),
             spec,
             &inner,
         )?))),
@@ -78,7 +78,7 @@ pub(super) fn parse_all(path: &FieldPath, arg: &Bson, ctx: &Ctx) -> Result<Node,
                 r.pattern.as_str(),
                 r.options.as_str(),
             )?)),
-            Bson::Document(d) if d.keys().next().is_some_and(|k| k.starts_with('$')) => {
+            Bson::Document(d) if is_operator_doc(d) => {
                 return Err(bad_value("no $ expressions in $all"));
             }
             other => Pred::Eq(super::compile::to_raw(other)?),

@@ -4,6 +4,7 @@
 use bson::{Bson, Document, RawBson};
 
 use super::array::{parse_all, parse_elem_match, parse_size};
+use super::bits::{BitTest, Bits};
 use super::element::{parse_mod, truthy, TypeSet};
 use super::path::FieldPath;
 use super::pred::{CmpOp, InSet, Pred};
@@ -123,8 +124,12 @@ fn compile_top_level(op: &str, value: &Bson, ctx: &Ctx) -> Result<Option<Node>, 
     }))
 }
 
-fn is_operator_doc(d: &Document) -> bool {
-    d.keys().next().is_some_and(|k| k.starts_with('$'))
+/// Whether a document holds operators rather than being a value to compare
+/// with. DBRefs (`{$ref, $id, $db}`) are values.
+pub(super) fn is_operator_doc(d: &Document) -> bool {
+    d.keys()
+        .next()
+        .is_some_and(|k| k.starts_with('$') && !matches!(k.as_str(), "$ref" | "$id" | "$db"))
 }
 
 fn compile_path(
@@ -221,9 +226,10 @@ pub(super) fn compile_ops(
             "$near" | "$nearSphere" | "$geoWithin" | "$geoIntersects" | "$within" => {
                 return Err(not_supported(op))
             }
-            "$bitsAllSet" | "$bitsAllClear" | "$bitsAnySet" | "$bitsAnyClear" => {
-                return Err(not_supported(op))
-            }
+            "$bitsAllSet" => leaf(path, bits(op, BitTest::AllSet, arg)?),
+            "$bitsAllClear" => leaf(path, bits(op, BitTest::AllClear, arg)?),
+            "$bitsAnySet" => leaf(path, bits(op, BitTest::AnySet, arg)?),
+            "$bitsAnyClear" => leaf(path, bits(op, BitTest::AnyClear, arg)?),
             _ => return Err(bad_value(format!("unknown operator: {op}"))),
         };
         nodes.push(node);
@@ -247,6 +253,10 @@ pub(super) fn compile_ops(
         (None, None) => {}
     }
     Ok(all(nodes))
+}
+
+fn bits(op: &str, test: BitTest, arg: &Bson) -> Result<Pred, CommandError> {
+    Ok(Pred::Bits(Box::new(Bits::parse(op, test, arg)?)))
 }
 
 fn path_name(path: &FieldPath) -> String {

@@ -122,7 +122,8 @@ pub(crate) fn truthy(v: &Bson) -> bool {
         Bson::Int32(i) => *i != 0,
         Bson::Int64(i) => *i != 0,
         Bson::Double(d) => *d != 0.0,
-        Bson::Decimal128(d) => !matches!(d.to_string().as_str(), "0" | "-0" | "0.0" | "-0.0"),
+        // Zero has many decimal spellings ("0E-6", "-0.00"); NaN is true.
+        Bson::Decimal128(d) => d.to_string().parse::<f64>().is_ok_and(|f| f != 0.0),
         Bson::Null | Bson::Undefined => false,
         _ => true,
     }

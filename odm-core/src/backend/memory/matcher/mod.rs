@@ -8,6 +8,7 @@
 //! or allocated unless `$expr` needs the whole document.
 
 mod array;
+mod bits;
 mod compile;
 mod element;
 pub(crate) mod path;

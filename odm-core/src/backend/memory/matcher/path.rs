@@ -33,13 +33,8 @@ pub(crate) enum LeafArrays {
 }
 
 impl FieldPath {
-    /// Parse `a.b.0`; an empty path stands for the value itself.
+    /// Parse `a.b.0`. (`""` is the field named "", as in MongoDB.)
     pub(crate) fn parse(dotted: &str) -> Self {
-        if dotted.is_empty() {
-            return FieldPath {
-                parts: Box::new([]),
-            };
-        }
         let parts = dotted
             .split('.')
             .map(|p| Part {
@@ -48,6 +43,13 @@ impl FieldPath {
             })
             .collect();
         FieldPath { parts }
+    }
+
+    /// The empty path: the value itself, for `$elemMatch`'s value form.
+    pub(crate) fn value_itself() -> Self {
+        FieldPath {
+            parts: Box::new([]),
+        }
     }
 
     /// The parts of the path.
@@ -94,12 +96,20 @@ pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>>
         if tag == 0 {
             return None;
         }
-        let name = bytes.get(pos + 1..)?;
-        let name_len = name.iter().position(|&b| b == 0)?;
-        let start = pos + 1 + name_len + 1;
-        let size = value_size(tag, bytes, start)?;
+        let name_start = pos + 1;
+        let name_len = nul_position(bytes.get(name_start..)?)?;
+        let start = name_start + name_len + 1;
+        let size = match FIXED_SIZE[usize::from(tag)] {
+            VARIABLE => value_size(tag, bytes, start)?,
+            INVALID => return None,
+            n => usize::from(n),
+        };
         let end = start.checked_add(size)?;
-        if name.get(..name_len)? == key {
+        // Lengths first, then the first byte: most names are rejected without `memcmp`.
+        if name_len == key.len()
+            && key.first().is_none_or(|k| bytes.get(name_start) == Some(k))
+            && bytes.get(name_start..name_start + name_len)? == key
+        {
             return match decode(tag, bytes.get(start..end)?) {
                 Decoded::Value(v) => Some(v),
                 Decoded::Slow => doc.get(std::str::from_utf8(key).ok()?).ok().flatten(),
@@ -108,6 +118,55 @@ pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>>
         }
         pos = end;
     }
+}
+
+const VARIABLE: u8 = 0xFE;
+const INVALID: u8 = 0xFF;
+
+/// Value sizes of the fixed-size BSON types by tag, so the scan skips them
+/// without a branch per type.
+static FIXED_SIZE: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    t[0x01] = 8;
+    t[0x02] = VARIABLE;
+    t[0x03] = VARIABLE;
+    t[0x04] = VARIABLE;
+    t[0x05] = VARIABLE;
+    t[0x06] = 0;
+    t[0x07] = 12;
+    t[0x08] = 1;
+    t[0x09] = 8;
+    t[0x0A] = 0;
+    t[0x0B] = VARIABLE;
+    t[0x0C] = VARIABLE;
+    t[0x0D] = VARIABLE;
+    t[0x0E] = VARIABLE;
+    t[0x0F] = VARIABLE;
+    t[0x10] = 4;
+    t[0x11] = 8;
+    t[0x12] = 8;
+    t[0x13] = 16;
+    t[0x7F] = 0;
+    t[0xFF] = 0;
+    t
+};
+
+/// The index of the first NUL byte, eight bytes at a time: keys are short,
+/// so one word usually holds the whole key and its terminator.
+fn nul_position(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        // The lowest flagged byte is always a real zero (borrows only move up).
+        let zeros = x.wrapping_sub(LO) & !x & HI;
+        if zeros != 0 {
+            return Some(i + (zeros.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == 0).map(|p| i + p)
 }
 
 fn read_i32(bytes: &[u8], at: usize) -> Option<i32> {
@@ -276,6 +335,18 @@ mod tests {
             false
         });
         out
+    }
+
+    #[test]
+    fn nul_search_finds_the_first_terminator() {
+        for n in 0..20 {
+            let mut v = vec![b'k'; n];
+            v.push(0);
+            v.extend_from_slice(&[7, 0, 0x80, 1]);
+            assert_eq!(nul_position(&v), Some(n), "{n}");
+        }
+        assert_eq!(nul_position(&[0x80, 0x01, 0x00]), Some(2));
+        assert_eq!(nul_position(b"no terminator here"), None);
     }
 
     #[test]

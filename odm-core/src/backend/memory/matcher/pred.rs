@@ -7,6 +7,7 @@ use bson::raw::{RawArray, RawBsonRef};
 use bson::spec::ElementType;
 use bson::RawBson;
 
+use super::bits::Bits;
 use super::element::TypeSet;
 use super::path::LeafArrays;
 use super::regex::RegexPred;
@@ -46,6 +47,7 @@ pub(crate) enum Pred {
         remainder: i64,
     },
     Size(i64),
+    Bits(Box<Bits>),
     /// `$elemMatch: {$gt: 1}`: the node's leaves have the empty path.
     ElemMatchValue(Box<Node>),
     /// `$elemMatch: {field: ..}`: the node is a filter on each element document.
@@ -86,6 +88,7 @@ impl Pred {
             Pred::In(set) => in_matches(set, v),
             Pred::Regex(r) => r.test(v),
             Pred::Exists => v.is_some(),
+            Pred::Bits(b) => b.test(v),
             Pred::Type(t) => v.is_some_and(|v| t.contains(v)),
             Pred::Mod { divisor, remainder } => v
                 .and_then(truncated_i64)
@@ -129,7 +132,8 @@ pub(crate) fn eq_matches(v: Option<RawBsonRef<'_>>, x: RawBsonRef<'_>) -> bool {
 fn is_nan(v: RawBsonRef<'_>) -> bool {
     match v {
         RawBsonRef::Double(d) => d.is_nan(),
-        RawBsonRef::Decimal128(d) => d.to_string().ends_with("NaN"),
+        // Decimal128's NaN combination field: five ones below the sign bit.
+        RawBsonRef::Decimal128(d) => (u128::from_le_bytes(d.bytes()) >> 122) & 0x1f == 0x1f,
         _ => false,
     }
 }

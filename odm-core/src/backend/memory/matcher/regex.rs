@@ -44,6 +44,9 @@ impl RegexPred {
                 "Regular expression cannot contain an embedded null byte",
             ));
         }
+        if !options.contains('m') {
+            b.pattern(pcre_end_anchors(pattern));
+        }
         let re = b.build().map_err(|e| {
             CommandError::new(
                 51091,
@@ -77,6 +80,50 @@ impl RegexPred {
     }
 }
 
+/// PCRE's `$` (outside multi-line mode) and `\Z` also match before a final
+/// newline; Rust's `$` matches only at the very end. Rewrite both, outside
+/// character classes and escapes, as "an optional newline, then the end".
+/// Matching only asks whether there is a match, so consuming that newline
+/// changes nothing.
+fn pcre_end_anchors(pattern: &str) -> String {
+    const END: &str = r"(?:\n?\z)";
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('Z') if !in_class => out.push_str(END),
+                Some(e) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A `]` right after `[` or `[^` is a literal, not the end.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '$' if !in_class => out.push_str(END),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +137,30 @@ mod tests {
         assert!(RegexPred::new("a.b", "s").unwrap().is_match("a\nb"));
         assert!(!RegexPred::new("a.b", "").unwrap().is_match("a\nb"));
         assert!(RegexPred::new("a b # comment", "x").unwrap().is_match("ab"));
+    }
+
+    #[test]
+    fn end_anchors_follow_pcre() {
+        let re = RegexPred::new("abc$", "").unwrap();
+        assert!(re.is_match("xabc"));
+        assert!(re.is_match("xabc\n"));
+        assert!(!re.is_match("abc\nx"));
+        assert!(!re.is_match("abc\n\n"));
+        assert!(RegexPred::new(r"c\Z", "").unwrap().is_match("abc\n"));
+        // Escaped and bracketed dollars are literal.
+        assert!(RegexPred::new(r"\$5", "").unwrap().is_match("costs $5"));
+        assert!(RegexPred::new("[$]x", "").unwrap().is_match("a$x"));
+        assert!(RegexPred::new("[]$]x", "").unwrap().is_match("a$x"));
+        assert!(RegexPred::new("[^]$]", "").unwrap().is_match("a"));
+        // In multi-line mode `$` is before any newline, as in Rust.
+        assert!(RegexPred::new("^b$", "m").unwrap().is_match("a\nb\nc"));
+        // Stored regex values still compare by their original pattern.
+        assert!(re.test(Some(RawBsonRef::RegularExpression(
+            bson::raw::RawRegexRef {
+                pattern: bson::raw::cstr!("abc$"),
+                options: bson::raw::cstr!(""),
+            }
+        ))));
     }
 
     #[test]

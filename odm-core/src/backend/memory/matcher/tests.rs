@@ -491,3 +491,44 @@ fn expr_compares_fields_and_sees_let_variables() {
         .collect();
     assert_eq!(got, vec![2]);
 }
+
+#[test]
+fn dbrefs_are_values_and_empty_keys_are_fields() {
+    let d = rawdoc! {"owner": {"$ref": "users", "$id": 7}, "": 5};
+    assert!(matches(
+        doc! {"owner": {"$ref": "users", "$id": 7}},
+        d.clone()
+    ));
+    assert!(!matches(
+        doc! {"owner": {"$ref": "users", "$id": 8}},
+        d.clone()
+    ));
+    assert!(matches(doc! {"": 5}, d.clone()));
+    assert!(!matches(doc! {"": 6}, d));
+}
+
+#[test]
+fn bitwise_operators_in_filters() {
+    let d = vec![
+        rawdoc! {"n": 1, "f": 54},
+        rawdoc! {"n": 2, "f": 3},
+        rawdoc! {"n": 3, "f": [1, 32]},
+        rawdoc! {"n": 4, "f": "54"},
+    ];
+    assert_eq!(hits(doc! {"f": {"$bitsAllSet": [1, 2]}}, &d), vec![1]);
+    assert_eq!(hits(doc! {"f": {"$bitsAnySet": 32}}, &d), vec![1, 3]);
+    assert_eq!(hits(doc! {"f": {"$bitsAllClear": 1}}, &d), vec![1, 3]);
+    assert_eq!(hits(doc! {"f": {"$bitsAnyClear": [0, 1]}}, &d), vec![1, 3]);
+    assert_eq!(error(doc! {"f": {"$bitsAllSet": -1}}).0, 2);
+}
+
+#[test]
+fn exists_reads_its_argument_as_a_boolean() {
+    let d = vec![rawdoc! {"n": 1, "v": 1}, rawdoc! {"n": 2}];
+    let zero: bson::Decimal128 = "0E-6".parse().unwrap();
+    let one: bson::Decimal128 = "1".parse().unwrap();
+    assert_eq!(hits(doc! {"v": {"$exists": zero}}, &d), vec![2]);
+    assert_eq!(hits(doc! {"v": {"$exists": one}}, &d), vec![1]);
+    assert_eq!(hits(doc! {"v": {"$exists": "false"}}, &d), vec![1]);
+    assert_eq!(hits(doc! {"v": {"$exists": null}}, &d), vec![2]);
+}

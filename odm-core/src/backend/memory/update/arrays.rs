@@ -386,17 +386,24 @@ pub(super) enum Pull {
 impl Pull {
     /// Classify and compile a `$pull` argument.
     pub fn parse(arg: &Bson) -> Result<Self, CommandError> {
-        let Bson::Document(d) = arg else {
-            return Ok(Pull::Equal(arg.clone()));
+        let condition = match arg {
+            // A regular expression matches strings, as in a query.
+            Bson::RegularExpression(_) => true,
+            Bson::Document(d) => {
+                let first = d.keys().next().map(String::as_str).unwrap_or_default();
+                if !first.starts_with('$') || TOP_LEVEL_ONLY.contains(&first) {
+                    return Ok(Pull::Query(Matcher::compile(d)?));
+                }
+                true
+            }
+            _ => false,
         };
-        let first = d.keys().next().map(String::as_str).unwrap_or_default();
-        if first.starts_with('$') && !TOP_LEVEL_ONLY.contains(&first) {
-            let mut wrapped = Document::new();
-            wrapped.insert(WRAP, d.clone());
-            Ok(Pull::Condition(Matcher::compile(&wrapped)?))
-        } else {
-            Ok(Pull::Query(Matcher::compile(d)?))
+        if !condition {
+            return Ok(Pull::Equal(arg.clone()));
         }
+        let mut wrapped = Document::new();
+        wrapped.insert(WRAP, arg.clone());
+        Ok(Pull::Condition(Matcher::compile(&wrapped)?))
     }
 
     fn matches(&self, elem: &Bson) -> Result<bool, CommandError> {

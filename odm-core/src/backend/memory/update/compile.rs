@@ -153,25 +153,32 @@ fn parse_kind(
 
 /// Reject two modifiers whose paths overlap (`a` and `a`, or `a` and `a.b`),
 /// counting both ends of a `$rename`.
+///
+/// Sorted by their parts, a path is followed directly by the paths it is a
+/// prefix of, so comparing neighbours finds every overlap.
 pub(super) fn check_conflicts(ops: &[Op]) -> Result<(), CommandError> {
-    let mut seen: Vec<&UpdatePath> = Vec::with_capacity(ops.len());
+    let mut paths: Vec<&UpdatePath> = Vec::with_capacity(ops.len());
     for op in ops {
-        let mut paths = vec![&op.path];
+        paths.push(&op.path);
         if let Kind::Rename(to) = &op.kind {
             paths.push(to);
         }
-        for path in paths {
-            if let Some(at) = seen.iter().find_map(|p| path.conflict_with(p)) {
-                return Err(CommandError::new(
-                    40,
-                    "ConflictingUpdateOperators",
-                    format!(
-                        "Updating the path '{}' would create a conflict at '{at}'",
-                        path.text
-                    ),
-                ));
-            }
-            seen.push(path);
+    }
+    let mut sorted: Vec<(usize, &UpdatePath)> = paths.into_iter().enumerate().collect();
+    sorted.sort_by(|(_, a), (_, b)| a.text_order(b));
+    for pair in sorted.windows(2) {
+        let [(i, a), (j, b)] = pair else { continue };
+        if let Some(at) = a.conflict_with(b) {
+            // MongoDB names the path it met second.
+            let later = if i > j { a } else { b };
+            return Err(CommandError::new(
+                40,
+                "ConflictingUpdateOperators",
+                format!(
+                    "Updating the path '{}' would create a conflict at '{at}'",
+                    later.text
+                ),
+            ));
         }
     }
     Ok(())

@@ -311,12 +311,12 @@ fn divrem10(limbs: &mut [u64; 4]) -> u8 {
 }
 
 /// `x + y` where either is a decimal; `None` for a non-number.
-pub(super) fn inc(x: &Bson, y: &Bson) -> Option<Bson> {
+pub(crate) fn inc(x: &Bson, y: &Bson) -> Option<Bson> {
     Some(Bson::Decimal128(pack(add(from_bson(x)?, from_bson(y)?))))
 }
 
 /// `x * y` where either is a decimal; `None` for a non-number.
-pub(super) fn times(x: &Bson, y: &Bson) -> Option<Bson> {
+pub(crate) fn times(x: &Bson, y: &Bson) -> Option<Bson> {
     Some(Bson::Decimal128(pack(mul(from_bson(x)?, from_bson(y)?))))
 }
 

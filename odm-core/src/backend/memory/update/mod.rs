@@ -3,13 +3,15 @@
 //!
 //! Compiling parses every operator and path, rejects overlapping paths and
 //! checks `arrayFilters`; applying walks the document in MongoDB's order
-//! (paths sorted field by field, numeric names by value) on a copy, so a
-//! failing update leaves the document as it was.
+//! (paths sorted field by field, numeric names by value), in place, after
+//! saving the top-level fields it may change, so a failing update leaves the
+//! document as it was. Pipelines run the aggregation's stages and
+//! expressions; `upsert_seed` builds the document an upsert starts from.
 
 mod arrays;
 mod bit;
 mod compile;
-mod decimal;
+pub(crate) mod decimal;
 mod fields;
 mod filters;
 mod path;
@@ -52,7 +54,8 @@ enum Plan {
         ops: Vec<Op>,
         filters: ArrayFilters,
         positional: bool,
-        /// The distinct top-level fields the modifiers start from.
+        /// The distinct top-level fields the modifiers start from, saved
+        /// before applying (none when the update cannot fail).
         touched: Vec<String>,
         /// Per modifier: whether its dynamic path may meet another's, so the
         /// paths it reaches are checked for conflicts after applying.
@@ -105,7 +108,7 @@ impl UpdatePlan {
 
     /// Apply to `doc` in place; `Ok(true)` if it changed. On error `doc` is unchanged.
     pub fn apply(&self, doc: &mut Document, ctx: &ApplyContext) -> Result<bool, CommandError> {
-        let new = match &self.plan {
+        match &self.plan {
             Plan::Operators {
                 ops,
                 filters,
@@ -122,27 +125,33 @@ impl UpdatePlan {
                     touched,
                     tracked,
                 };
-                return ops.apply(doc, ctx);
+                ops.apply(doc, ctx)
             }
-            Plan::Pipeline(p) => {
-                let mut new = p.run(doc, ctx.now)?;
-                if let (Some(id), false) = (doc.get("_id"), new.contains_key("_id")) {
-                    // A pipeline that drops `_id` keeps the original, as a replacement does.
-                    let mut with_id = Document::new();
-                    with_id.insert("_id", id.clone());
-                    with_id.extend(new);
-                    new = with_id;
-                }
-                if fields::identical_docs(doc, &new) {
-                    return Ok(false);
-                }
-                new
-            }
-        };
-        check_id(doc.get("_id"), new.get("_id"))?;
-        *doc = new;
-        Ok(true)
+            Plan::Pipeline(p) => apply_pipeline(p, doc, ctx),
+        }
     }
+}
+
+/// Run a pipeline update; the result replaces `doc` when it differs.
+fn apply_pipeline(
+    p: &Pipeline,
+    doc: &mut Document,
+    ctx: &ApplyContext,
+) -> Result<bool, CommandError> {
+    let mut new = p.run(doc, ctx.now)?;
+    if let (Some(id), false) = (doc.get("_id"), new.contains_key("_id")) {
+        // A pipeline that drops `_id` keeps the original, as a replacement does.
+        let mut with_id = Document::new();
+        with_id.insert("_id", id.clone());
+        with_id.extend(new);
+        new = with_id;
+    }
+    if fields::identical_docs(doc, &new) {
+        return Ok(false);
+    }
+    check_id(doc.get("_id"), new.get("_id"))?;
+    *doc = new;
+    Ok(true)
 }
 
 fn compile_operators(
@@ -199,11 +208,27 @@ fn compile_operators(
             }
         }
     }
+    // Setting, unsetting or dating top-level fields other than `_id` cannot
+    // fail once compiled: nothing needs saving for a rollback.
+    let infallible = ops.iter().all(|op| {
+        matches!(op.path.parts.as_slice(), [Part::Field(f)] if f != "_id")
+            && matches!(
+                op.kind,
+                Kind::Set(_) | Kind::SetOnInsert(_) | Kind::Unset | Kind::CurrentDate(_)
+            )
+    });
+    if infallible {
+        touched.clear();
+    }
     // A modifier records the concrete paths it reaches when another one may
     // reach the same values (checked for conflicts), or may change the
     // elements its array filters test (which must see them as they were).
+    let any_dynamic = ops.iter().any(|op| op.path.is_dynamic());
     let tracked = (0..ops.len())
         .map(|i| {
+            if !any_dynamic {
+                return false;
+            }
             let path = &ops[i].path;
             let filtered = path.last_filtered().map_or(0, |k| k + 1);
             ops.iter().enumerate().any(|(j, other)| {

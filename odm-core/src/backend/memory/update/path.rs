@@ -153,6 +153,14 @@ impl UpdatePath {
             .rposition(|p| matches!(p, Part::Filtered(_)))
     }
 
+    /// Order by parts as text, so a path directly precedes the paths it prefixes.
+    pub fn text_order(&self, other: &UpdatePath) -> Ordering {
+        self.parts
+            .iter()
+            .map(Part::text)
+            .cmp(other.parts.iter().map(Part::text))
+    }
+
     /// The first `n` parts joined with dots.
     pub fn prefix(&self, n: usize) -> String {
         let parts: Vec<_> = self.parts.iter().take(n).map(Part::text).collect();

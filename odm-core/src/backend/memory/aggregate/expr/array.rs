@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 
 use bson::{Bson, Document};
 
-use super::arith::as_num;
 use super::compare::cmp;
 use super::compile::{Node, Op};
+use super::number::as_num;
 use super::{nullish, type_name, Env};
 use crate::error::CommandError;
 
@@ -156,7 +156,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
                     ));
                 }
                 let start = if pos < 0 {
-                    (len + pos).max(0)
+                    len.saturating_add(pos).max(0)
                 } else {
                     pos.min(len)
                 };
@@ -164,7 +164,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             } else {
                 let n = int(op, &v1, 28725, "second argument")?;
                 if n < 0 {
-                    ((len + n).max(0), -n)
+                    (len.saturating_add(n).max(0), n.saturating_neg())
                 } else {
                     (0, n)
                 }

@@ -6,8 +6,8 @@ use std::cmp::Ordering;
 
 use bson::Bson;
 
-use super::arith::{as_num, Num};
 use super::compile::{Node, Op};
+use super::number::{as_num, Num};
 use super::Env;
 use crate::backend::memory::compare::compare_bson;
 use crate::error::CommandError;

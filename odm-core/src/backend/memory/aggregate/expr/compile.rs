@@ -385,7 +385,12 @@ fn compile_switch(spec: &Document) -> Result<Vec<Node>, CommandError> {
     let mut out = vec![Node::Absent];
     for (k, v) in spec {
         match (k.as_str(), v) {
-            ("default", v) => out[0] = compile(v)?,
+            ("default", v) => {
+                let node = compile(v)?;
+                if let Some(slot) = out.first_mut() {
+                    *slot = node;
+                }
+            }
             ("branches", Bson::Array(branches)) => {
                 for b in branches {
                     let Bson::Document(b) = b else {

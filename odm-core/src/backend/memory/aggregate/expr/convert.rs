@@ -5,8 +5,8 @@
 use bson::oid::ObjectId;
 use bson::{Bson, Decimal128};
 
-use super::arith::{as_num, dec_to_f64, f64_to_dec, Num};
 use super::compile::{arg, Node, Op};
+use super::number::{as_num, dec_to_f64, f64_to_dec, Num};
 use super::{nullish, Env};
 use crate::error::CommandError;
 
@@ -127,7 +127,9 @@ fn parse_failed(s: &str, t: Target) -> CommandError {
 }
 
 fn f64_to_i64(f: f64, v: &Bson, t: Target) -> Result<i64, CommandError> {
-    if f.is_nan() || f.is_infinite() || !(-super::arith::TWO_63..super::arith::TWO_63).contains(&f)
+    if f.is_nan()
+        || f.is_infinite()
+        || !(-super::number::TWO_63..super::number::TWO_63).contains(&f)
     {
         return Err(failure(format!(
             "Conversion would overflow target type in $convert with no onError value: {v} to {}",

@@ -13,6 +13,8 @@ mod compile;
 mod cond;
 mod convert;
 mod date;
+mod date_calc;
+mod number;
 mod object;
 mod string;
 mod vars;
@@ -29,7 +31,7 @@ pub use convert::type_name;
 
 /// Number helpers shared with the `$group` accumulators.
 pub(crate) mod arith_support {
-    pub(crate) use super::arith::{as_num, Summer, Variance};
+    pub(crate) use super::number::{as_num, Summer, Variance};
 }
 
 /// Sort-key helpers shared with `$top`/`$bottom`.
@@ -37,9 +39,15 @@ pub(crate) mod sort_support {
     pub(crate) use super::array::{compare_keys, key_values, sort_keys, SortKeys};
 }
 
+/// Check a user variable name (`let`): it must start with a lowercase
+/// letter, so it cannot shadow `ROOT`, `CURRENT`, ... (`16870`).
+pub(crate) fn check_variable_name(name: &str) -> Result<(), CommandError> {
+    vars::check_user_name(name)
+}
+
 /// The integer value of a number that is integral (`2`, `2i64`, `2.0`).
 pub(crate) fn as_exact_int(v: &Bson) -> Option<i64> {
-    arith::as_num(v).and_then(|n| n.exact_i64())
+    number::as_num(v).and_then(|n| n.exact_i64())
 }
 
 /// Variables visible to an expression: `$$ROOT`, `$$CURRENT`, `$$NOW`, `let`
@@ -148,7 +156,7 @@ pub fn truthy(v: &Bson) -> bool {
         Bson::Int32(i) => *i != 0,
         Bson::Int64(i) => *i != 0,
         Bson::Double(d) => *d != 0.0,
-        Bson::Decimal128(d) => arith::dec_to_f64(*d) != 0.0,
+        Bson::Decimal128(d) => number::dec_to_f64(*d) != 0.0,
         _ => true,
     }
 }
@@ -192,6 +200,10 @@ impl<'a> Env<'a> {
         match name {
             "ROOT" | "CURRENT" => Ok(Some(Bson::Document(self.root.clone()))),
             "REMOVE" => Ok(None),
+            // `$redact`'s decisions.
+            "DESCEND" => Ok(Some(Bson::String("descend".into()))),
+            "PRUNE" => Ok(Some(Bson::String("prune".into()))),
+            "KEEP" => Ok(Some(Bson::String("keep".into()))),
             "NOW" | "CLUSTER_TIME" => Ok(Some(Bson::DateTime(
                 self.vars.now.unwrap_or_else(bson::DateTime::now),
             ))),

@@ -47,7 +47,7 @@ impl WithOp for CommandError {
 fn int_arg(op: Op, v: &Option<Bson>, what: &str) -> Result<i64, CommandError> {
     match v
         .as_ref()
-        .and_then(super::arith::as_num)
+        .and_then(super::number::as_num)
         .and_then(|n| n.exact_i64())
     {
         Some(i) => Ok(i),
@@ -101,9 +101,13 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
         Op::ToLower => s(coerce(op, &v0)?.to_ascii_lowercase()),
         Op::Substr | Op::SubstrBytes => {
             let text = coerce(op, &v0)?;
-            let start = int_arg(op, &vals[1..].first().cloned().flatten(), "starting index")?;
+            let start = int_arg(op, &vals.get(1).cloned().flatten(), "starting index")?;
             let len = int_arg(op, &vals.get(2).cloned().flatten(), "length")?;
-            let start = usize::try_from(start).unwrap_or(0).min(text.len());
+            // A negative start gives "" (MongoDB's documented `$substr` rule).
+            let Ok(start) = usize::try_from(start) else {
+                return s(String::new());
+            };
+            let start = start.min(text.len());
             let end = if len < 0 {
                 text.len()
             } else {
@@ -155,6 +159,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             };
             let delim = match vals.get(1) {
                 Some(Some(Bson::String(d))) => d,
+                Some(None | Some(Bson::Null | Bson::Undefined)) => return Ok(Some(Bson::Null)),
                 Some(other) => {
                     return Err(err(40086, format!("$split requires an expression that evaluates to a string as a second argument, found: {}", other.as_ref().map_or("missing", type_name))))
                 }

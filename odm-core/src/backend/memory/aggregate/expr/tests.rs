@@ -121,6 +121,15 @@ fn arithmetic_widths_and_errors() {
     assert_eq!(code(bson!({"$abs": "x"})), 28765);
     assert_eq!(code(bson!({"$abs": [1, 2]})), 16020);
     assert_eq!(ev(bson!({"$sum": "$items.n"})), bson!(3));
+    // Decimal arithmetic is exact, where a double would round.
+    let dec = |s: &str| Bson::Decimal128(s.parse().unwrap());
+    assert_eq!(ev(bson!({"$add": [dec("0.1"), dec("0.2")]})), dec("0.3"));
+    assert_eq!(ev(bson!({"$subtract": [dec("1.00"), 1]})), dec("0.00"));
+    assert_eq!(ev(bson!({"$multiply": [dec("1.5"), 2]})), dec("3.0"));
+    assert_eq!(
+        ev(bson!({"$sum": [[dec("0.1"), dec("0.2"), 1]]})),
+        dec("1.3")
+    );
     assert_eq!(ev(bson!({"$avg": [1, 2, "x"]})), bson!(1.5));
     assert_eq!(ev(bson!({"$max": [1, null, 5, 3]})), bson!(5));
     assert_eq!(ev(bson!({"$min": [null]})), bson!(null));
@@ -193,6 +202,9 @@ fn strings() {
     assert_eq!(ev(bson!({"$strLenCP": "héllo"})), bson!(5));
     assert_eq!(ev(bson!({"$strLenBytes": "héllo"})), bson!(6));
     assert_eq!(ev(bson!({"$split": ["a,,b", ","]})), bson!(["a", "", "b"]));
+    assert_eq!(ev(bson!({"$split": ["a,b", "$nope"]})), bson!(null));
+    assert_eq!(code(bson!({"$split": ["a,b", ""]})), 40087);
+    assert_eq!(ev(bson!({"$substrBytes": ["abc", -1, 2]})), bson!(""));
     assert_eq!(ev(bson!({"$trim": {"input": "  hi \n"}})), bson!("hi"));
     assert_eq!(
         ev(bson!({"$ltrim": {"input": "xxhix", "chars": "x"}})),
@@ -484,5 +496,27 @@ fn objects() {
     assert_eq!(
         ev(bson!({"$unsetField": {"field": "y", "input": {"y": 1, "z": 2}}})),
         bson!({"z": 2})
+    );
+}
+
+#[test]
+fn extreme_arguments_do_not_panic() {
+    assert_eq!(
+        ev(bson!({"$slice": ["$tags", i64::MIN]})),
+        bson!(["x", "y", "z"])
+    );
+    assert_eq!(ev(bson!({"$slice": ["$tags", i64::MIN, 1]})), bson!(["x"]));
+    assert_eq!(
+        ev(bson!({"$range": [i64::MAX - 1, i64::MAX, 5]})),
+        bson!([i64::MAX - 1])
+    );
+    assert!(eval_on(
+        &sample(),
+        bson!({"$dateFromParts": {"year": 2000, "month": i64::MIN}})
+    )
+    .is_err());
+    assert_eq!(
+        ev(bson!({"$substrBytes": ["abc", 1, i64::MAX]})),
+        bson!("bc")
     );
 }

@@ -97,7 +97,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             let name = var_name(args);
             let limit = match env.eval(arg(args, 3))? {
                 None | Some(Bson::Null) => usize::MAX,
-                Some(v) => match super::arith::as_num(&v).and_then(|n| n.exact_i64()) {
+                Some(v) => match super::number::as_num(&v).and_then(|n| n.exact_i64()) {
                     Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
                     _ => {
                         return Err(CommandError::new(

@@ -124,6 +124,24 @@ impl Group {
         })
     }
 
+    /// A group whose keys come from the caller (`$bucketAuto`).
+    pub(crate) fn with_accumulators(accs: Vec<AccSpec>) -> Result<Self, CommandError> {
+        Ok(Group {
+            id: Expr::compile(&Bson::Null)?,
+            accs,
+        })
+    }
+
+    /// [`Group::fold`] for other stages.
+    pub(crate) fn fold_with<'d>(
+        &'d self,
+        docs: &'d [Document],
+        vars: &Vars,
+        key_of: impl FnMut(&'d Document) -> Result<Cow<'d, Bson>, CommandError>,
+    ) -> Result<Vec<Document>, CommandError> {
+        self.fold(docs, vars, key_of)
+    }
+
     /// Group `docs` by `key_of`, in first-seen order.
     fn fold<'d>(
         &'d self,

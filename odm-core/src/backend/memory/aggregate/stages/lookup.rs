@@ -3,9 +3,11 @@
 //! both combined. Foreign documents come from the caller's `lookup`.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use bson::{Bson, Document};
 
+use super::group::key_bytes;
 use super::{compile, err, run, Ctx};
 use crate::backend::memory::aggregate::expr::{compare_values, Expr, Vars};
 use crate::error::CommandError;
@@ -53,6 +55,7 @@ impl Lookup {
                 ("as", v) => l.as_path = path(v, "as")?,
                 ("let", Bson::Document(d)) => {
                     for (name, e) in d {
+                        crate::backend::memory::aggregate::expr::check_variable_name(name)?;
                         l.lets.push((name.clone(), Expr::compile(e)?));
                     }
                 }
@@ -127,17 +130,19 @@ impl Lookup {
             (Some(p), true) => Some(compile(p, ctx, false)?),
             _ => None,
         };
+        // Equality joins probe a hash index of the foreign side, built once.
+        let index = self
+            .foreign
+            .as_ref()
+            .map(|f| ForeignIndex::build(&foreign_docs, f));
         let mut out = Vec::with_capacity(docs.len());
         for mut d in docs {
-            let candidates: Vec<Document> = match (&self.local, &self.foreign) {
-                (Some(local), Some(foreign)) => {
-                    let keys = local_keys(&d, local);
-                    foreign_docs
-                        .iter()
-                        .filter(|f| matches_any(f, foreign, &keys))
-                        .cloned()
-                        .collect()
-                }
+            let candidates: Vec<Document> = match (&self.local, &index) {
+                (Some(local), Some(index)) => index
+                    .matches(&local_keys(&d, local))
+                    .into_iter()
+                    .filter_map(|i| foreign_docs.get(i).cloned())
+                    .collect(),
                 _ => foreign_docs.clone(),
             };
             let joined = match &self.pipeline {
@@ -171,6 +176,57 @@ impl Lookup {
 }
 
 const ERR_FROM: i32 = 9;
+
+/// Foreign documents by the MongoDB-equality key of each value at the
+/// foreign field: arrays under themselves and each element, a missing
+/// field under null (so a null local value finds it).
+struct ForeignIndex {
+    by_key: HashMap<Vec<u8>, Vec<usize>>,
+}
+
+impl ForeignIndex {
+    fn build(docs: &[Document], path: &[String]) -> Self {
+        let mut by_key: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut add = |v: &Bson, i: usize| {
+            let mut key = Vec::new();
+            key_bytes(v, &mut key);
+            let slot = by_key.entry(key).or_default();
+            if slot.last() != Some(&i) {
+                slot.push(i);
+            }
+        };
+        for (i, d) in docs.iter().enumerate() {
+            let mut vals = Vec::new();
+            collect_doc(d, path, &mut vals);
+            if vals.is_empty() {
+                add(&Bson::Null, i);
+            }
+            for v in &vals {
+                add(v, i);
+                if let Bson::Array(items) = v {
+                    items.iter().for_each(|x| add(x, i));
+                }
+            }
+        }
+        ForeignIndex { by_key }
+    }
+
+    /// Indexes of the documents equal to one of `keys`, in collection order.
+    fn matches(&self, keys: &[Bson]) -> Vec<usize> {
+        let mut hits = Vec::new();
+        let mut key = Vec::new();
+        for k in keys {
+            key.clear();
+            key_bytes(k, &mut key);
+            if let Some(found) = self.by_key.get(key.as_slice()) {
+                hits.extend_from_slice(found);
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+}
 
 /// The values a local document offers: array elements, or null when missing.
 fn local_keys(d: &Document, path: &[String]) -> Vec<Bson> {
@@ -221,9 +277,24 @@ fn collect(v: &Bson, path: &[String], out: &mut Vec<Bson>) {
     }
 }
 
+/// Every value at `path` (through arrays), array values flattened: the next
+/// frontier of a `$graphLookup`.
+pub(crate) fn field_values(d: &Document, path: &[String]) -> Vec<Bson> {
+    let mut vals = Vec::new();
+    collect_doc(d, path, &mut vals);
+    let mut flat = Vec::with_capacity(vals.len());
+    for v in vals {
+        match v {
+            Bson::Array(items) => flat.extend(items),
+            other => flat.push(other),
+        }
+    }
+    flat
+}
+
 /// Whether the foreign document's `path` equals one of `keys` (arrays by
 /// element or as a whole; a missing field equals null).
-fn matches_any(f: &Document, path: &[String], keys: &[Bson]) -> bool {
+pub(crate) fn matches_any(f: &Document, path: &[String], keys: &[Bson]) -> bool {
     let mut vals = Vec::new();
     collect_doc(f, path, &mut vals);
     if vals.is_empty() {

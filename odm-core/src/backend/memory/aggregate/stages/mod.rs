@@ -2,11 +2,14 @@
 //! stages run in order over the documents.
 
 mod accumulators;
+mod bucket_auto;
+mod graph;
 mod group;
 mod lookup;
 mod project;
 mod simple;
 mod unwind;
+mod window;
 
 pub(crate) use project::Projector;
 
@@ -41,6 +44,10 @@ pub(crate) enum Stage {
     Documents(Expr),
     Bucket(group::Group, Box<group::Buckets>),
     UnionWith(String, Vec<Document>),
+    GraphLookup(Box<graph::GraphLookup>),
+    Redact(Expr),
+    BucketAuto(Box<bucket_auto::BucketAuto>),
+    SetWindowFields(Box<window::SetWindowFields>),
 }
 
 pub(crate) fn err(code: i32, msg: impl Into<String>) -> CommandError {
@@ -95,7 +102,21 @@ fn compile_stage(
                     ))
                 }
             };
-            Stage::Match(Matcher::compile_with_vars(filter, Some(&ctx.vars.user))?)
+            // The matcher evaluates `let` values as expressions; ours are
+            // already values, so each goes in as a `$literal`.
+            let lets: Document = ctx
+                .vars
+                .user
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Bson::Document(bson::doc! {"$literal": v.clone()}),
+                    )
+                })
+                .collect();
+            let lets = (!lets.is_empty()).then_some(lets);
+            Stage::Match(Matcher::compile_with_vars(filter, lets.as_ref())?)
         }
         "$project" => Stage::Project(project::Projector::project(doc("$project")?)?),
         "$addFields" | "$set" => Stage::Project(project::Projector::add_fields(name, doc(name)?)?),
@@ -221,6 +242,16 @@ fn compile_stage(
             };
             Stage::UnionWith(coll, pipeline)
         }
+        "$graphLookup" => {
+            Stage::GraphLookup(Box::new(graph::GraphLookup::compile(doc("$graphLookup")?)?))
+        }
+        "$redact" => Stage::Redact(Expr::compile(spec)?),
+        "$bucketAuto" => Stage::BucketAuto(Box::new(bucket_auto::BucketAuto::compile(doc(
+            "$bucketAuto",
+        )?)?)),
+        "$setWindowFields" => Stage::SetWindowFields(Box::new(window::SetWindowFields::compile(
+            doc("$setWindowFields")?,
+        )?)),
         "$out" | "$merge" => {
             return Err(err(
                 40601,
@@ -247,7 +278,7 @@ pub(crate) fn run(
             Stage::Match(m) => simple::filter(m, docs)?,
             Stage::Project(p) => docs
                 .into_iter()
-                .map(|d| p.apply(&d, ctx.vars))
+                .map(|d| p.apply_owned(d, ctx.vars))
                 .collect::<Result<_, _>>()?,
             Stage::ReplaceRoot(e) => docs
                 .into_iter()
@@ -289,6 +320,16 @@ pub(crate) fn run(
             Stage::Sample(n) => simple::sample(docs, *n, ctx.vars.sample_seed),
             Stage::Documents(e) => simple::documents(e, ctx.vars)?,
             Stage::Bucket(g, b) => b.run(g, &docs, ctx.vars)?,
+            Stage::GraphLookup(g) => g.run(docs, ctx)?,
+            Stage::BucketAuto(b) => b.run(docs, ctx.vars)?,
+            Stage::SetWindowFields(w) => w.run(docs, ctx.vars)?,
+            Stage::Redact(e) => {
+                let mut out = Vec::with_capacity(docs.len());
+                for d in docs {
+                    out.extend(graph::redact(e, d, ctx.vars)?);
+                }
+                out
+            }
             Stage::UnionWith(coll, pipeline) => {
                 let other = (ctx.lookup)(coll)?;
                 let stages = compile(pipeline, ctx, false)?;

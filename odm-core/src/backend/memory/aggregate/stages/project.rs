@@ -220,11 +220,121 @@ impl Projector {
         })
     }
 
+    /// Apply to a document the caller gives up: `$addFields` and exclusions
+    /// edit it in place instead of copying every field.
+    pub(crate) fn apply_owned(
+        &self,
+        mut doc: Document,
+        vars: &Vars,
+    ) -> Result<Document, CommandError> {
+        match self.mode {
+            Mode::Exclusion => {
+                exclude_in_place(&self.tree, &mut doc);
+                Ok(doc)
+            }
+            Mode::AddFields => {
+                // Every value is computed from the input before any is set.
+                let vals = compute(&self.tree, &doc, vars)?;
+                add_in_place(&self.tree, &vals, &mut doc);
+                Ok(doc)
+            }
+            Mode::Inclusion => self.apply(&doc, vars),
+        }
+    }
+
     /// Apply to one document.
     pub(crate) fn apply(&self, doc: &Document, vars: &Vars) -> Result<Document, CommandError> {
         match self.mode {
             Mode::Exclusion => Ok(exclude(&self.tree, doc)),
             _ => include(&self.tree, doc, doc, vars, self.mode == Mode::AddFields),
+        }
+    }
+}
+
+fn exclude_in_place(tree: &[(String, PNode)], doc: &mut Document) {
+    for (k, n) in tree {
+        match n {
+            PNode::Exclude => {
+                doc.remove(k);
+            }
+            PNode::Sub(sub) => {
+                if let Some(v) = doc.get_mut(k) {
+                    exclude_value_in_place(sub, v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn exclude_value_in_place(sub: &[(String, PNode)], v: &mut Bson) {
+    match v {
+        Bson::Document(d) => exclude_in_place(sub, d),
+        Bson::Array(items) => items
+            .iter_mut()
+            .for_each(|i| exclude_value_in_place(sub, i)),
+        _ => {}
+    }
+}
+
+/// Computed values, in the shape of the specification tree.
+enum Val {
+    Leaf(Option<Bson>),
+    Sub(Vec<Val>),
+    None,
+}
+
+fn compute(
+    tree: &[(String, PNode)],
+    root: &Document,
+    vars: &Vars,
+) -> Result<Vec<Val>, CommandError> {
+    tree.iter()
+        .map(|(_, n)| match n {
+            PNode::Computed(e) => Ok(Val::Leaf(e.eval(root, vars)?)),
+            PNode::Sub(sub) => Ok(Val::Sub(compute(sub, root, vars)?)),
+            _ => Ok(Val::None),
+        })
+        .collect()
+}
+
+/// `$addFields` into `doc`: existing fields keep their place, new ones come
+/// last in specification order, `$$REMOVE` removes.
+fn add_in_place(tree: &[(String, PNode)], vals: &[Val], doc: &mut Document) {
+    for ((k, n), val) in tree.iter().zip(vals) {
+        match (n, val) {
+            (PNode::Computed(_), Val::Leaf(Some(v))) => {
+                doc.insert(k.clone(), v.clone());
+            }
+            (PNode::Computed(_), Val::Leaf(None)) => {
+                doc.remove(k);
+            }
+            (PNode::Sub(sub), Val::Sub(sub_vals)) => match doc.get_mut(k) {
+                Some(v @ (Bson::Document(_) | Bson::Array(_))) => {
+                    add_value_in_place(sub, sub_vals, v)
+                }
+                _ => {
+                    let mut fresh = Document::new();
+                    add_in_place(sub, sub_vals, &mut fresh);
+                    doc.insert(k.clone(), fresh);
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+fn add_value_in_place(sub: &[(String, PNode)], vals: &[Val], v: &mut Bson) {
+    match v {
+        Bson::Document(d) => add_in_place(sub, vals, d),
+        Bson::Array(items) => items
+            .iter_mut()
+            .for_each(|i| add_value_in_place(sub, vals, i)),
+        other => {
+            // A scalar in the way becomes a document of the computed fields.
+            let mut fresh = Document::new();
+            add_in_place(sub, vals, &mut fresh);
+            *other = Bson::Document(fresh);
         }
     }
 }

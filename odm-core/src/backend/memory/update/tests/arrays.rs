@@ -180,6 +180,15 @@ fn pull_with_conditions_and_queries() {
     assert_eq!(d, doc! {"_id": 1, "r": [{"k": 1, "v": 5}, 7, {"k": 1}]});
     let (_, d) = run(start, doc! {"$pull": {"r": {"$or": [{"v": 5}, {"k": 2}]}}});
     assert_eq!(d, doc! {"_id": 1, "r": [7, {"k": 1}]});
+    let re = bson::Regex {
+        pattern: "^a".to_string().try_into().unwrap(),
+        options: String::new().try_into().unwrap(),
+    };
+    let (_, d) = run(
+        doc! {"_id": 1, "t": ["ab", "ba", "ac", 1]},
+        doc! {"$pull": {"t": re}},
+    );
+    assert_eq!(d, doc! {"_id": 1, "t": ["ba", 1]});
 }
 
 #[test]

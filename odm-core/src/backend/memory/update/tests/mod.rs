@@ -323,3 +323,43 @@ fn a_failing_update_restores_every_touched_field_in_place() {
     );
     assert_eq!(err.code, 66);
 }
+
+#[test]
+fn top_level_sets_need_no_rollback_but_still_keep_order() {
+    let p =
+        plan(doc! {"$set": {"b": 2, "new": 1}, "$unset": {"a": ""}, "$currentDate": {"d": true}});
+    assert!(matches!(&p.plan, Plan::Operators { touched, .. } if touched.is_empty()));
+    let mut d = doc! {"_id": 1, "a": 1, "b": 1, "c": 1};
+    assert!(p.apply(&mut d, &ApplyContext::default()).unwrap());
+    assert_eq!(keys(&d), vec!["_id", "b", "c", "d", "new"]);
+    // `_id` and dotted paths can fail, so they are saved.
+    let p = plan(doc! {"$set": {"_id": 1, "b": 2}});
+    assert!(matches!(&p.plan, Plan::Operators { touched, .. } if touched.len() == 2));
+}
+
+#[test]
+fn conflicts_are_found_among_many_paths() {
+    let mut set = Document::new();
+    for i in 0..300 {
+        set.insert(format!("f{i}.x"), i);
+    }
+    set.insert("f7", 1);
+    let err = compile_err(doc! {"$set": set.clone()});
+    assert_eq!(
+        err.message,
+        "Updating the path 'f7' would create a conflict at 'f7'"
+    );
+    set.remove("f7");
+    assert!(UpdatePlan::compile(
+        &UpdateModification::Document(doc! {"$set": set}),
+        None,
+        None
+    )
+    .is_ok());
+    // The rename target counts too, and a sibling sorting between does not hide it.
+    let err = compile_err(doc! {"$set": {"a.b": 1, "a-": 1}, "$rename": {"z": "a"}});
+    assert_eq!(
+        err.message,
+        "Updating the path 'a' would create a conflict at 'a'"
+    );
+}

@@ -1,57 +1,6 @@
-//! Every backend operation, run on each backend of `tests/common`: the
-//! in-memory engine directly, the official driver through the wire server,
-//! and a real MongoDB when `MONGODB_URI` is set. The same assertions hold
-//! on all of them.
+//! Writes: insert, update, replace, delete, findAndModify, bulk writes.
 
-mod common;
-
-use futures::TryStreamExt;
-use odm::backend::*;
-use odm::bson::{doc, Bson, Document, RawDocumentBuf};
-use odm::Error;
-
-/// Options are `#[non_exhaustive]`: set fields on a default value.
-macro_rules! opts {
-    ($t:ident { $($field:ident : $value:expr),* $(,)? }) => {{
-        let mut o = $t::default();
-        $(o.$field = $value;)*
-        o
-    }};
-}
-
-fn raw(d: Document) -> RawDocumentBuf {
-    RawDocumentBuf::try_from(&d).unwrap()
-}
-
-async fn all(stream: DocStream) -> Vec<Document> {
-    let docs: Vec<RawDocumentBuf> = stream.try_collect().await.unwrap();
-    docs.into_iter()
-        .map(|d| Document::try_from(d).unwrap())
-        .collect()
-}
-
-async fn seed(b: &common::TestBackend, coll: &str, docs: Vec<Document>) -> Namespace {
-    let ns = b.ns(coll);
-    b.backend
-        .insert(
-            ns.clone(),
-            docs.into_iter().map(raw).collect(),
-            InsertOptions::default(),
-        )
-        .await
-        .unwrap();
-    ns
-}
-
-fn people() -> Vec<Document> {
-    vec![
-        doc! { "_id": 1, "name": "ada", "age": 36, "tags": ["math", "code"] },
-        doc! { "_id": 2, "name": "bob", "age": 25, "tags": ["code"] },
-        doc! { "_id": 3, "name": "cy", "age": 41 },
-        doc! { "_id": 4, "name": "di", "age": 25, "tags": [] },
-        doc! { "_id": 5, "name": "ed", "age": 30 },
-    ]
-}
+use super::*;
 
 #[tokio::test]
 async fn insert_assigns_ids_and_reports_duplicates_by_index() {
@@ -117,88 +66,6 @@ async fn insert_assigns_ids_and_reports_duplicates_by_index() {
             .await
             .unwrap();
         assert_eq!(n, 3, "{}: ordered insert stopped at the duplicate", b.name);
-        b.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn find_applies_filter_sort_skip_limit_projection_across_batches() {
-    for b in common::backends().await {
-        let ns = seed(&b, "people", people()).await;
-        let options = opts!(FindOptions {
-            sort: Some(doc! { "age": -1, "_id": 1 }),
-            skip: 1,
-            limit: 3,
-            projection: Some(doc! { "name": 1, "_id": 0 }),
-            batch_size: Some(1)
-        });
-        let docs = all(b
-            .backend
-            .find(ns.clone(), doc! { "age": { "$gte": 25 } }, options)
-            .await
-            .unwrap())
-        .await;
-        assert_eq!(
-            docs,
-            vec![
-                doc! { "name": "ada" },
-                doc! { "name": "ed" },
-                doc! { "name": "bob" }
-            ],
-            "{}",
-            b.name
-        );
-
-        // Many small batches: every document arrives once, in order.
-        let options = opts!(FindOptions {
-            sort: Some(doc! { "_id": 1 }),
-            batch_size: Some(2)
-        });
-        let ids: Vec<i32> = all(b.backend.find(ns.clone(), doc! {}, options).await.unwrap())
-            .await
-            .iter()
-            .map(|d| d.get_i32("_id").unwrap())
-            .collect();
-        assert_eq!(ids, [1, 2, 3, 4, 5], "{}", b.name);
-        b.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn count_and_distinct() {
-    for b in common::backends().await {
-        let ns = seed(&b, "people", people()).await;
-        let count = |f: Document, skip, limit| {
-            let o = opts!(CountOptions {
-                skip: skip,
-                limit: limit
-            });
-            b.backend.count(ns.clone(), f, o)
-        };
-        assert_eq!(
-            count(doc! { "age": 25 }, 0, 0).await.unwrap(),
-            2,
-            "{}",
-            b.name
-        );
-        assert_eq!(count(doc! {}, 1, 3).await.unwrap(), 3, "{}", b.name);
-        let mut tags = b
-            .backend
-            .distinct(
-                ns.clone(),
-                "tags".into(),
-                doc! {},
-                DistinctOptions::default(),
-            )
-            .await
-            .unwrap();
-        tags.sort_by_key(|t| t.to_string());
-        assert_eq!(
-            tags,
-            vec![Bson::from("code"), Bson::from("math")],
-            "{}",
-            b.name
-        );
         b.finish().await;
     }
 }
@@ -293,58 +160,6 @@ async fn update_replace_and_delete_report_counts() {
         let rest = opts!(DeleteOptions { multi: true });
         let r = b.backend.delete(ns.clone(), doc! {}, rest).await.unwrap();
         assert_eq!(r.deleted_count, 5, "{}", b.name);
-        b.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn a_unique_index_refuses_an_update_with_duplicate_key() {
-    for b in common::backends().await {
-        let ns = seed(&b, "people", people()).await;
-        let mut index = IndexModel::new(doc! { "name": 1 });
-        index.unique = true;
-        let names = b
-            .backend
-            .create_indexes(ns.clone(), vec![index])
-            .await
-            .unwrap();
-        assert_eq!(names, ["name_1"], "{}", b.name);
-        let e = b
-            .backend
-            .update(
-                ns.clone(),
-                doc! { "_id": 2 },
-                UpdateModification::Document(doc! { "$set": { "name": "ada" } }),
-                UpdateOptions::default(),
-            )
-            .await
-            .unwrap_err();
-        match e {
-            Error::DuplicateKey { index, key, .. } => {
-                assert_eq!(index, "name_1", "{}", b.name);
-                assert_eq!(*key, doc! { "name": "ada" }, "{}", b.name);
-            }
-            other => panic!("{}: {other:?}", b.name),
-        }
-        let listed: Vec<String> = b
-            .backend
-            .list_indexes(ns.clone())
-            .await
-            .unwrap()
-            .iter()
-            .map(|i| i.effective_name())
-            .collect();
-        assert_eq!(listed, ["_id_", "name_1"], "{}", b.name);
-        b.backend
-            .drop_index(ns.clone(), "name_1".into())
-            .await
-            .unwrap();
-        assert_eq!(
-            b.backend.list_indexes(ns.clone()).await.unwrap().len(),
-            1,
-            "{}",
-            b.name
-        );
         b.finish().await;
     }
 }
@@ -554,185 +369,58 @@ async fn unordered_bulk_write_applies_everything_else() {
 }
 
 #[tokio::test]
-async fn aggregate_groups_and_writes_with_out() {
+async fn find_and_modify_reports_the_duplicate_key_value() {
     for b in common::backends().await {
         let ns = seed(&b, "people", people()).await;
-        let pipeline = vec![
-            doc! { "$match": { "age": { "$lt": 40 } } },
-            doc! { "$group": { "_id": "$age", "n": { "$sum": 1 } } },
-            doc! { "$sort": { "_id": 1 } },
-        ];
-        let options = opts!(AggregateOptions {
-            batch_size: Some(1)
-        });
-        let docs = all(b
-            .backend
-            .aggregate(ns.clone(), pipeline, options)
-            .await
-            .unwrap())
-        .await;
-        assert_eq!(
-            docs,
-            vec![
-                doc! { "_id": 25, "n": 2 },
-                doc! { "_id": 30, "n": 1 },
-                doc! { "_id": 36, "n": 1 }
-            ],
-            "{}",
-            b.name
-        );
-        let out = vec![doc! { "$match": { "age": 25 } }, doc! { "$out": "young" }];
-        let docs = all(b
-            .backend
-            .aggregate(ns.clone(), out, AggregateOptions::default())
-            .await
-            .unwrap())
-        .await;
-        assert!(docs.is_empty(), "{}", b.name);
-        let n = b
-            .backend
-            .count(b.ns("young"), doc! {}, CountOptions::default())
-            .await
-            .unwrap();
-        assert_eq!(n, 2, "{}", b.name);
-        b.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn collections_views_and_databases() {
-    for b in common::backends().await {
-        let ns = b.ns("checked");
-        let options = opts!(CreateCollectionOptions {
-            validator: Some(doc! { "age": { "$gte": 0 } })
-        });
+        let mut index = IndexModel::new(doc! { "name": 1 });
+        index.unique = true;
         b.backend
-            .create_collection(ns.clone(), options)
+            .create_indexes(ns.clone(), vec![index])
             .await
             .unwrap();
-        let refused = b
+        let e = b
             .backend
-            .insert(
+            .find_and_modify(
                 ns.clone(),
-                vec![raw(doc! { "age": -1 })],
-                InsertOptions::default(),
+                doc! { "_id": 2 },
+                FindAndModifyAction::Update(UpdateModification::Document(
+                    doc! { "$set": { "name": "cy" } },
+                )),
+                FindAndModifyOptions::default(),
             )
             .await
             .unwrap_err();
-        assert_eq!(
-            refused.code(),
-            None,
-            "{}: a bulk failure has no single code",
-            b.name
-        );
-        match refused {
-            Error::BulkWrite { failure, .. } => {
-                assert_eq!(failure.write_errors[0].code, 121, "{}", b.name)
+        match e {
+            Error::DuplicateKey { index, key, .. } => {
+                assert_eq!(index, "name_1", "{}", b.name);
+                assert_eq!(*key, doc! { "name": "cy" }, "{}", b.name);
             }
             other => panic!("{}: {other:?}", b.name),
         }
-        let loosen = opts!(CreateCollectionOptions {
-            validation_level: Some("off".into())
-        });
-        b.backend
-            .modify_collection(ns.clone(), loosen)
-            .await
-            .unwrap();
-        b.backend
-            .insert(
-                ns.clone(),
-                vec![raw(doc! { "age": -1 })],
-                InsertOptions::default(),
-            )
-            .await
-            .unwrap();
-
-        let view = opts!(CreateCollectionOptions {
-            view_on: Some("checked".into()),
-            pipeline: Some(vec![doc! { "$project": { "_id": 0, "age": 1 } }])
-        });
-        b.backend
-            .create_collection(b.ns("ages"), view)
-            .await
-            .unwrap();
-        let mut infos = b.backend.list_collections(b.db.clone()).await.unwrap();
-        infos.sort_by(|a, c| a.name.cmp(&c.name));
-        let kinds: Vec<_> = infos
-            .iter()
-            .map(|i| (i.name.as_str(), i.kind.as_str()))
-            .collect();
-        assert_eq!(
-            kinds,
-            [("ages", "view"), ("checked", "collection")],
-            "{}",
-            b.name
-        );
-        assert_eq!(
-            infos[0].options.view_on.as_deref(),
-            Some("checked"),
-            "{}",
-            b.name
-        );
-        let docs = all(b
-            .backend
-            .find(b.ns("ages"), doc! {}, FindOptions::default())
-            .await
-            .unwrap())
-        .await;
-        assert_eq!(docs, vec![doc! { "age": -1 }], "{}", b.name);
-
-        assert!(
-            b.backend.list_databases().await.unwrap().contains(&b.db),
-            "{}",
-            b.name
-        );
-        b.backend.drop_collection(ns.clone()).await.unwrap();
-        b.backend.drop_collection(ns.clone()).await.unwrap(); // twice is fine
-        b.backend.drop_database(b.db.clone()).await.unwrap();
-        assert!(
-            !b.backend.list_databases().await.unwrap().contains(&b.db),
-            "{}",
-            b.name
-        );
         b.finish().await;
     }
 }
 
-#[cfg(all(feature = "wire", feature = "mongodb"))]
 #[tokio::test]
-async fn the_driver_log_counts_what_went_on_the_wire() {
-    let b = common::driver_over_wire().await;
-    let ns = seed(&b, "people", people()).await;
-    let log = b.backend.command_log();
-    log.start();
-    let options = opts!(FindOptions {
-        batch_size: Some(2)
-    });
-    let docs = all(b
-        .backend
-        .find(ns.clone(), doc! { "age": { "$gt": 0 } }, options)
-        .await
-        .unwrap())
-    .await;
-    assert_eq!(docs.len(), 5);
-    let events = log.take();
-    let names: Vec<_> = events.iter().map(|e| e.command.as_str()).collect();
-    assert_eq!(names, ["find", "getMore", "getMore"]);
-    assert_eq!(events[0].namespace, ns.to_string());
-    assert_eq!(events[0].filter, Some(doc! { "age": { "$gt": 0 } }));
-    b.finish().await;
-}
-
-#[cfg(feature = "mongodb")]
-#[tokio::test]
-async fn an_unreachable_server_says_what_to_check() {
-    let uri = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200&connectTimeoutMS=200";
-    let e = odm::backend::mongo::MongoBackend::connect(uri)
-        .await
-        .unwrap_err();
-    let message = e.to_string();
-    assert!(matches!(e, Error::Connection { .. }), "{e:?}");
-    assert!(message.contains("mongod is running"), "{message}");
-    assert!(message.contains("IP access list"), "{message}");
-    assert!(std::error::Error::source(&e).is_some());
+async fn let_variables_reach_updates_and_deletes() {
+    for b in common::backends().await {
+        let ns = seed(&b, "people", people()).await;
+        let filter = doc! { "$expr": { "$eq": ["$name", "$$who"] } };
+        let options = opts!(UpdateOptions {
+            let_vars: Some(doc! { "who": "bob" })
+        });
+        let update = UpdateModification::Document(doc! { "$set": { "found": true } });
+        let r = b
+            .backend
+            .update(ns.clone(), filter.clone(), update, options)
+            .await
+            .unwrap();
+        assert_eq!(r.modified_count, 1, "{}", b.name);
+        let options = opts!(DeleteOptions {
+            let_vars: Some(doc! { "who": "bob" })
+        });
+        let r = b.backend.delete(ns.clone(), filter, options).await.unwrap();
+        assert_eq!(r.deleted_count, 1, "{}", b.name);
+        b.finish().await;
+    }
 }

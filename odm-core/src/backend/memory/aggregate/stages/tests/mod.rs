@@ -3,7 +3,7 @@ use bson::{bson, doc, Bson, Document};
 use super::super::{expr::Vars, run_pipeline};
 use crate::error::CommandError;
 
-fn shop() -> Vec<Document> {
+pub(super) fn shop() -> Vec<Document> {
     vec![
         doc! {"_id": 1, "city": "Oslo", "age": 30, "tags": ["a", "b"], "n": {"x": 1}},
         doc! {"_id": 2, "city": "Lima", "age": 41, "tags": [], "n": {"x": 2}},
@@ -13,7 +13,7 @@ fn shop() -> Vec<Document> {
     ]
 }
 
-fn people() -> Vec<Document> {
+pub(super) fn people() -> Vec<Document> {
     vec![
         doc! {"_id": "p1", "home": "Oslo", "likes": ["Lima", "Oslo"]},
         doc! {"_id": "p2", "home": "Lima"},
@@ -21,7 +21,7 @@ fn people() -> Vec<Document> {
     ]
 }
 
-fn run_with(
+pub(super) fn run_with(
     input: Vec<Document>,
     pipeline: Vec<Document>,
     vars: &Vars,
@@ -33,17 +33,17 @@ fn run_with(
     })
 }
 
-fn run(pipeline: Vec<Document>) -> Vec<Document> {
+pub(super) fn run(pipeline: Vec<Document>) -> Vec<Document> {
     run_with(shop(), pipeline, &Vars::default()).unwrap()
 }
 
-fn fails(pipeline: Vec<Document>) -> i32 {
+pub(super) fn fails(pipeline: Vec<Document>) -> i32 {
     run_with(shop(), pipeline, &Vars::default())
         .unwrap_err()
         .code
 }
 
-fn ids(docs: &[Document]) -> Vec<Bson> {
+pub(super) fn ids(docs: &[Document]) -> Vec<Bson> {
     docs.iter()
         .map(|d| d.get("_id").cloned().unwrap_or(Bson::Null))
         .collect()
@@ -339,4 +339,56 @@ fn sample_is_seeded() {
     let mut all = ids(&run_with(shop(), vec![doc! {"$sample": {"size": 10}}], &vars).unwrap());
     all.sort_by(crate::backend::memory::aggregate::expr::compare_values);
     assert_eq!(all, ids(&shop()));
+}
+
+#[test]
+fn match_and_sort() {
+    let out = run(vec![
+        doc! {"$match": {"age": {"$gte": 30}}},
+        doc! {"$sort": {"age": -1}},
+    ]);
+    assert_eq!(ids(&out), vec![bson!(4), bson!(2), bson!(1)]);
+    // `$expr` sees `let` variables.
+    let vars = Vars::new(Some(&doc! {"town": "Oslo"})).unwrap();
+    let out = run_with(
+        shop(),
+        vec![
+            doc! {"$match": {"$expr": {"$eq": ["$city", "$$town"]}}},
+            doc! {"$sort": {"_id": -1}},
+        ],
+        &vars,
+    )
+    .unwrap();
+    assert_eq!(ids(&out), vec![bson!(3), bson!(1)]);
+    // `$limit` before `$sort` sorts only what it kept.
+    let out = run(vec![doc! {"$limit": 2}, doc! {"$sort": {"age": -1}}]);
+    assert_eq!(ids(&out), vec![bson!(2), bson!(1)]);
+    let out = run(vec![
+        doc! {"$group": {"_id": "$city", "n": {"$sum": 1}}},
+        doc! {"$match": {"n": {"$gt": 1}}},
+    ]);
+    assert_eq!(
+        out,
+        vec![doc! {"_id": "Oslo", "n": 2}, doc! {"_id": null, "n": 2}]
+    );
+}
+
+mod advanced;
+
+#[test]
+fn sort_descending_with_tie_breaker() {
+    let input: Vec<Document> = [(1, 2), (2, 1), (3, 10), (4, 20), (5, 10)]
+        .iter()
+        .map(|(id, q)| doc! {"_id": *id, "q": *q})
+        .collect();
+    let out = run_with(
+        input,
+        vec![doc! {"$sort": {"q": -1, "_id": 1}}],
+        &Vars::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&out),
+        vec![bson!(4), bson!(3), bson!(5), bson!(1), bson!(2)]
+    );
 }

@@ -124,9 +124,11 @@ impl Collation {
                     c.shifted = match str_of(key, v)? {
                         "shifted" => true,
                         "non-ignorable" => false,
-                        other => return Err(bad_value(format!(
+                        other => {
+                            return Err(bad_value(format!(
                             "Field 'alternate' must be 'non-ignorable' or 'shifted'. Got: {other}"
-                        ))),
+                        )))
+                        }
                     }
                 }
                 "maxVariable" => {

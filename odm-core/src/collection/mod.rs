@@ -13,6 +13,7 @@
 //! users.delete_many(filter).await?;
 //! ```
 
+mod aggregate;
 mod bulk;
 mod codec;
 mod cursor;
@@ -26,6 +27,7 @@ use crate::backend::Namespace;
 use crate::database::Database;
 use crate::document::Document;
 
+pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
 

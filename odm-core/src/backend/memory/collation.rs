@@ -198,6 +198,43 @@ impl Collation {
         if a == b {
             return Ordering::Equal;
         }
+        if !self.numeric && !self.shifted && a.is_ascii() && b.is_ascii() {
+            return self.compare_ascii(a, b);
+        }
+        self.compare_elements(a, b)
+    }
+
+    /// The common case without allocating: ASCII has one element per byte,
+    /// no accents and nothing ignorable (without `shifted`).
+    fn compare_ascii(&self, a: &str, b: &str) -> Ordering {
+        let (x, y) = (a.bytes(), b.bytes());
+        let o = x
+            .clone()
+            .map(ascii_primary)
+            .cmp(y.clone().map(ascii_primary));
+        if o != Ordering::Equal {
+            return o;
+        }
+        if self.strength >= 3 || self.case_level {
+            let case = |c: u8| {
+                self.case_weight(&Elem {
+                    upper: c.is_ascii_uppercase(),
+                    ..Elem::plain(0)
+                })
+            };
+            let o = x.map(case).cmp(y.map(case));
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        if self.strength == 5 {
+            return a.cmp(b);
+        }
+        Ordering::Equal
+    }
+
+    /// The general comparison, level by level over collation elements.
+    fn compare_elements(&self, a: &str, b: &str) -> Ordering {
         let (ea, eb) = (self.elements(a), self.elements(b));
         let o = cmp_level(&ea, &eb, |e| (e.primary != 0).then_some(e.primary));
         if o != Ordering::Equal {
@@ -367,6 +404,17 @@ fn class_of(c: char) -> u32 {
     }
 }
 
+/// The primary weight of an ASCII byte, as [`Collation::elements`] gives it.
+fn ascii_primary(c: u8) -> u32 {
+    let class = class_of(char::from(c));
+    let value = match class {
+        CLASS_LETTER => c.to_ascii_lowercase(),
+        CLASS_DIGIT => c.wrapping_sub(b'0'),
+        _ => c,
+    };
+    (class << 24) | u32::from(value)
+}
+
 /// Compare the weights one level keeps, skipping elements it ignores.
 fn cmp_level<T: Ord>(a: &[Elem], b: &[Elem], weight: impl Fn(&Elem) -> Option<T>) -> Ordering {
     a.iter()
@@ -483,6 +531,34 @@ mod tests {
         assert_eq!(spaces.compare("e mail", "email"), Ordering::Equal);
         let non = coll(doc! {"locale": "en", "strength": 2});
         assert_ne!(non.compare("e-mail", "email"), Ordering::Equal);
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_the_general_comparison() {
+        let words = [
+            "", "a", "A", "ab", "aB", "Ab", "a b", "a-b", "a_b", "a1", "a10", "a9", "Z", "z", "~",
+            "$", "\t", "0", "00", "1.5", "ä", "e\u{301}",
+        ];
+        for spec in [
+            doc! {"locale": "en"},
+            doc! {"locale": "en", "strength": 1},
+            doc! {"locale": "en", "strength": 2},
+            doc! {"locale": "en", "strength": 1, "caseLevel": true},
+            doc! {"locale": "en", "caseFirst": "upper"},
+            doc! {"locale": "en", "strength": 4},
+            doc! {"locale": "en", "strength": 5},
+        ] {
+            let c = coll(spec);
+            for a in words {
+                for b in words {
+                    assert_eq!(
+                        c.compare(a, b),
+                        c.compare_elements(a, b),
+                        "{a:?} {b:?} {c:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -258,11 +258,7 @@ impl DecodeError {
     /// Prepend a key (or array index) to the path, as the error leaves a nested value.
     #[must_use]
     pub fn at(mut self, key: impl fmt::Display) -> Self {
-        self.path = if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{key}.{}", self.path)
-        };
+        prepend(&mut self.path, key);
         self
     }
 }
@@ -295,13 +291,18 @@ impl EncodeError {
     /// Prepend a key (or array index) to the path.
     #[must_use]
     pub fn at(mut self, key: impl fmt::Display) -> Self {
-        self.path = if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{key}.{}", self.path)
-        };
+        prepend(&mut self.path, key);
         self
     }
+}
+
+/// `key.path`, or `key` alone at the root: errors leave nested values outward.
+fn prepend(path: &mut String, key: impl fmt::Display) {
+    *path = if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{key}.{path}")
+    };
 }
 
 /// Every field that failed validation, each with its full dotted path.

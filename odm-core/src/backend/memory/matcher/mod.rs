@@ -186,19 +186,8 @@ impl Node {
     }
 }
 
-/// Aggregation truthiness: false, null, undefined and zero are false.
-fn truthy(v: &bson::Bson) -> bool {
-    use bson::Bson;
-    match v {
-        Bson::Boolean(b) => *b,
-        Bson::Null | Bson::Undefined => false,
-        Bson::Int32(i) => *i != 0,
-        Bson::Int64(i) => *i != 0,
-        Bson::Double(d) => *d != 0.0,
-        Bson::Decimal128(_) => element::truthy(v),
-        _ => true,
-    }
-}
+/// `$expr` results and `$exists` arguments read truthiness as aggregation does.
+pub(crate) use super::aggregate::expr::truthy;
 
 impl Matcher {
     /// Compile a filter. Unknown operators and malformed arguments are

@@ -33,8 +33,8 @@ pub struct Collation {
     case_level: bool,
     case_first: CaseFirst,
     numeric: bool,
-    /// `alternate: "shifted"`: whitespace and punctuation (and symbols with
-    /// `maxVariable: "space"` excluded) are ignored below level 4.
+    /// `alternate: "shifted"`: whitespace and punctuation are ignored below
+    /// level 4 (only whitespace with `maxVariable: "space"`).
     shifted: bool,
     /// With `shifted`, `maxVariable: "space"` ignores only whitespace.
     spaces_only: bool,

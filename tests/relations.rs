@@ -144,3 +144,41 @@ async fn an_unpopulated_reference_never_queries_and_a_dangling_one_is_reported()
     let err = dangling.author.fetch(&db).await.unwrap_err();
     assert!(matches!(err, odm::Error::NotFound { .. }), "{err}");
 }
+
+#[derive(odm::Embedded, Debug, PartialEq)]
+struct PostsPerAuthor {
+    #[serde(rename = "_id")]
+    author: String,
+    posts: i32,
+}
+
+#[tokio::test]
+async fn a_typed_lookup_from_a_ref_field_and_typed_aggregation_results() {
+    use odm::aggregate::{expr, Pipeline};
+
+    let db = Database::memory();
+    seed(&db, 14).await;
+    let f = Post::fields();
+    // $lookup built from the Ref field: `from` is the Author collection, on `_id`.
+    // What follows works on the looked-up `by`, which is not a Post field:
+    // those stages are raw, and say so.
+    let pipeline = Pipeline::<Post>::new()
+        .lookup_ref(&f.author, "by")
+        .raw(odm::bson::doc! {"$unwind": "$by"})
+        .group(expr::raw("$by.name"), [("posts", expr::sum(expr::lit(1)))])
+        .sort_raw(odm::bson::doc! {"_id": 1});
+    assert_eq!(
+        pipeline.stages()[0],
+        odm::bson::doc! {"$lookup": {"from": "author", "localField": "author", "foreignField": "_id", "as": "by"}}
+    );
+    let rows: Vec<PostsPerAuthor> = db.collection::<Post>().aggregate(pipeline).await.unwrap();
+    assert_eq!(rows.len(), 7);
+    assert_eq!(
+        rows[0],
+        PostsPerAuthor {
+            author: "author 0".into(),
+            posts: 2
+        }
+    );
+    assert_eq!(rows.iter().map(|r| r.posts).sum::<i32>(), 14);
+}

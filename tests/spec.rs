@@ -1,6 +1,8 @@
 //! MongoDB's CRUD specification tests and the operator semantics tests, in
-//! the Unified Test Format, run against the in-memory engine through the
-//! `Backend` trait.
+//! the Unified Test Format, run through the `Backend` trait against the
+//! in-memory engine, against the official driver talking to the wire server
+//! in front of the engine (features `mongodb` + `wire`), and against a real
+//! MongoDB when `MONGODB_URI` is set.
 //!
 //! The JSON files are read in place (their license forbids copying them):
 //! `ODM_SPEC_DIRS` (colon-separated, relative to the repository) or, by
@@ -68,6 +70,49 @@ fn allow_list() -> BTreeMap<(String, String), String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unified_spec_tests() {
     let new_backend = || -> Arc<dyn Backend> { Arc::new(MemoryBackend::new()) };
+    run_suite("memory", &new_backend).await;
+}
+
+/// The same cases through the driver and the wire server: one server and one
+/// client for the whole run (each case drops and re-seeds its collections).
+#[cfg(all(feature = "mongodb", feature = "wire"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unified_spec_tests_driver_over_wire() {
+    let engine: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+    let server = odm::wire::Server::bind(([127, 0, 0, 1], 0).into(), engine)
+        .expect("bind the wire server")
+        .spawn()
+        .expect("start the wire server");
+    let uri = server.uri();
+    let driver: Arc<dyn Backend> = Arc::new(
+        odm::backend::mongo::MongoBackend::connect(&uri)
+            .await
+            .expect("connect the driver to the wire server"),
+    );
+    let new_backend = move || driver.clone();
+    run_suite("driver+wire", &new_backend).await;
+    server.shutdown().await;
+}
+
+/// The same cases against a real MongoDB, when `MONGODB_URI` names one.
+#[cfg(feature = "mongodb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unified_spec_tests_real_mongodb() {
+    let Ok(uri) = std::env::var("MONGODB_URI") else {
+        println!("MONGODB_URI is not set: the spec suite did not run against a real MongoDB");
+        return;
+    };
+    let driver: Arc<dyn Backend> = Arc::new(
+        odm::backend::mongo::MongoBackend::connect(&uri)
+            .await
+            .expect("connect to MONGODB_URI"),
+    );
+    let new_backend = move || driver.clone();
+    run_suite("mongodb", &new_backend).await;
+}
+
+async fn run_suite(label: &str, new_backend: &dyn Fn() -> Arc<dyn Backend>) {
+    println!("== the spec suite on the {label} backend");
     let allowed = allow_list();
     let report_only = std::env::var("ODM_SPEC_REPORT_ONLY").is_ok_and(|v| v == "1");
     let mut reports: Vec<FileReport> = Vec::new();
@@ -81,7 +126,7 @@ async fn unified_spec_tests() {
         };
         files.sort();
         for file in files {
-            reports.push(runner::run_file(&file, &new_backend).await);
+            reports.push(runner::run_file(&file, new_backend).await);
         }
     }
 
@@ -144,10 +189,10 @@ async fn unified_spec_tests() {
     for key in allowed.keys().filter(|k| !seen_allowed.contains(*k)) {
         println!("allow-list entry matches no case: {} :: {}", key.0, key.1);
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    println!("{label}: {passed} passed, {failed} failed, {skipped} skipped");
     if !report_only && !unexpected.is_empty() {
         panic!(
-            "{} failing case(s) not in tests/spec/allowlist.txt:\n{}",
+            "{label}: {} failing case(s) not in tests/spec/allowlist.txt:\n{}",
             unexpected.len(),
             unexpected.join("\n")
         );

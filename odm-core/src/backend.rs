@@ -398,18 +398,22 @@ impl WriteError {
                 .get_document("keyValue")
                 .cloned()
                 .unwrap_or_default();
-            let key = Box::new(key);
+            let key_pattern = self
+                .details
+                .get_document("keyPattern")
+                .cloned()
+                .unwrap_or_default();
             return crate::Error::DuplicateKey {
                 namespace: ns.to_string(),
                 index,
-                key,
+                key: Box::new(key),
+                key_pattern: Box::new(key_pattern),
             };
         }
-        crate::Error::Command(crate::error::CommandError::new(
-            self.code,
-            self.code_name,
-            self.message,
-        ))
+        crate::Error::Command(
+            crate::error::CommandError::new(self.code, self.code_name, self.message)
+                .with_details(self.details),
+        )
     }
 }
 

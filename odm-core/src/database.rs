@@ -111,7 +111,6 @@ impl Database {
             .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
         Ok(Self::with_backend(Arc::new(backend), name))
     }
-
 }
 
 impl Database {

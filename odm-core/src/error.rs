@@ -20,8 +20,12 @@ pub enum Error {
         namespace: String,
         /// The index that refused it (`_id_` for the primary key).
         index: String,
-        /// The offending key, as MongoDB prints it (`{ _id: 1 }`).
+        /// The offending key, as MongoDB prints it (`{ _id: 1 }`): the
+        /// server's `keyValue`.
         key: Box<bson::Document>,
+        /// The index's key pattern (`{ email: 1 }`): the server's `keyPattern`,
+        /// empty when the server did not say.
+        key_pattern: Box<bson::Document>,
     },
 
     /// A document failed client-side (`validator`) or server-side (`$jsonSchema`)
@@ -141,6 +145,10 @@ pub struct CommandError {
     pub code_name: String,
     /// The human-readable message.
     pub message: String,
+    /// The reply's other fields, when the server sent any: `errInfo` of a
+    /// validation failure (121) with the failing document's id and the
+    /// schema rule it broke. Boxed: most errors have none.
+    pub details: Option<Box<bson::Document>>,
 }
 
 impl CommandError {
@@ -150,7 +158,15 @@ impl CommandError {
             code,
             code_name: code_name.into(),
             message: message.into(),
+            details: None,
         }
+    }
+
+    /// The same error with the reply's other fields (`errInfo`, ...).
+    #[must_use]
+    pub fn with_details(mut self, details: bson::Document) -> Self {
+        self.details = (!details.is_empty()).then(|| Box::new(details));
+        self
     }
 
     /// `2 BadValue`.
@@ -242,11 +258,7 @@ impl DecodeError {
     /// Prepend a key (or array index) to the path, as the error leaves a nested value.
     #[must_use]
     pub fn at(mut self, key: impl fmt::Display) -> Self {
-        self.path = if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{key}.{}", self.path)
-        };
+        prepend(&mut self.path, key);
         self
     }
 }
@@ -279,13 +291,18 @@ impl EncodeError {
     /// Prepend a key (or array index) to the path.
     #[must_use]
     pub fn at(mut self, key: impl fmt::Display) -> Self {
-        self.path = if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{key}.{}", self.path)
-        };
+        prepend(&mut self.path, key);
         self
     }
+}
+
+/// `key.path`, or `key` alone at the root: errors leave nested values outward.
+fn prepend(path: &mut String, key: impl fmt::Display) {
+    *path = if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{key}.{path}")
+    };
 }
 
 /// Every field that failed validation, each with its full dotted path.

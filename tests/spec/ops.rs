@@ -474,9 +474,18 @@ pub fn error_response(e: &Error) -> Document {
             }
             None => Document::new(),
         },
-        Error::DuplicateKey { key, .. } => doc! {"code": 11000, "keyValue": (**key).clone()},
+        Error::DuplicateKey {
+            key, key_pattern, ..
+        } => doc! {
+            "code": 11000,
+            "keyValue": (**key).clone(),
+            "keyPattern": (**key_pattern).clone(),
+        },
         Error::Command(c) => {
-            doc! {"code": c.code, "codeName": c.code_name.clone(), "errmsg": c.message.clone()}
+            let mut d =
+                doc! {"code": c.code, "codeName": c.code_name.clone(), "errmsg": c.message.clone()};
+            d.extend(c.details.as_deref().cloned().unwrap_or_default());
+            d
         }
         other => doc! {"errmsg": other.to_string()},
     }

@@ -158,6 +158,25 @@ impl<M> Pipeline<M> {
         self.push(stage("$unwind", format!("${}", field.path())))
     }
 
+    /// `$lookup` of the documents a reference field points to: `from` is the
+    /// referenced model's collection, matched on `_id`, so a misspelt
+    /// collection or a field that is not a reference does not compile.
+    pub fn lookup_ref<R: crate::relation::RefField>(
+        self,
+        field: &Field<M, R>,
+        as_field: &str,
+    ) -> Self {
+        self.push(stage(
+            "$lookup",
+            doc! {
+                "from": <R::Target as crate::Document>::COLLECTION,
+                "localField": field.path(),
+                "foreignField": "_id",
+                "as": as_field,
+            },
+        ))
+    }
+
     /// `$lookup`: documents of collection `from` whose `foreign` field equals
     /// this document's `local` field, as an array at `as_field`.
     pub fn lookup<F, T, U>(

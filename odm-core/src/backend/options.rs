@@ -36,7 +36,7 @@ pub struct FindOptions {
     pub projection: Option<Document>,
     /// Documents per batch on a wire.
     pub batch_size: Option<u32>,
-    /// Collation (a `locale` of `"simple"` is the only one the memory engine knows).
+    /// Collation (`{locale, strength, caseLevel, caseFirst, numericOrdering, ...}`).
     pub collation: Option<Document>,
     /// Variables for `$expr` (`let`).
     pub let_vars: Option<Document>,

@@ -13,6 +13,7 @@
 //! users.delete_many(filter).await?;
 //! ```
 
+mod aggregate;
 mod bulk;
 mod codec;
 mod cursor;
@@ -26,11 +27,12 @@ use crate::backend::Namespace;
 use crate::database::Database;
 use crate::document::Document;
 
+pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
 
 pub(crate) use codec::decode;
-pub use read::{Count, Distinct, Find, FindAll, FindOne};
+pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};
 pub use write::{
     DeleteMany, DeleteOne, FindOneAndDelete, FindOneAndReplace, FindOneAndUpdate, InsertMany,
     InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne,

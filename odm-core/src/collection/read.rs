@@ -10,7 +10,7 @@ use crate::database::Database;
 use crate::document::Document;
 use crate::error::Result;
 use crate::field::Field;
-use crate::query::{Filter, Projection, Sort};
+use crate::query::{Filter, Projection, ProjectionOf, Sort};
 use crate::value::FromBson;
 
 use super::{codec, Collection, Cursor};
@@ -163,6 +163,44 @@ impl<'a, M: Document> Find<'a, M> {
     /// Read every result into a `Vec`.
     pub fn all(self) -> FindAll<'a, M> {
         FindAll { find: self }
+    }
+
+    /// Return only what `T` reads, and read each result as `T` (a summary of
+    /// the model whose fields are checked against it: see
+    /// [`ProjectionOf`]). Replaces any projection set before.
+    pub fn find_as<T: ProjectionOf<M>>(mut self) -> FindAs<'a, M, T> {
+        self.projection = Some(T::projection());
+        FindAs {
+            find: self,
+            _out: std::marker::PhantomData,
+        }
+    }
+}
+
+/// [`Find::find_as`]: every result read as `T`.
+#[must_use = "operations do nothing unless awaited"]
+pub struct FindAs<'a, M, T> {
+    find: Find<'a, M>,
+    _out: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, M: Document, T: ProjectionOf<M> + 'a> IntoFuture for FindAs<'a, M, T> {
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let (_, ns, raws) = self.find.into_raw().await?;
+            raws.iter()
+                .map(|raw| {
+                    T::from_projected(raw).map_err(|error| crate::Error::Decode {
+                        collection: ns.coll.to_string(),
+                        id: raw.get("_id").ok().flatten().map(crate::value::display_raw),
+                        error,
+                    })
+                })
+                .collect()
+        })
     }
 }
 

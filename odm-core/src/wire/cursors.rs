@@ -131,6 +131,13 @@ impl Cursors {
             .unwrap_or(false)
     }
 
+    /// Drop the cursors idle for longer than [`IDLE_TIMEOUT`].
+    pub fn expire_idle(&self) {
+        if let Ok(mut open) = self.open.lock() {
+            expire(&mut open);
+        }
+    }
+
     /// How many cursors are open.
     pub fn len(&self) -> usize {
         self.open.lock().map(|m| m.len()).unwrap_or(0)

@@ -126,8 +126,11 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::R
     static CONNECTION_IDS: AtomicI64 = AtomicI64::new(1);
     // Dropping the set aborts the connections still open.
     let mut connections = JoinSet::new();
+    // Idle cursors also expire when nobody touches the registry.
+    let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tokio::select! {
+            _ = sweep.tick() => shared.cursors.expire_idle(),
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);

@@ -5,6 +5,7 @@
 use bson::Document;
 
 use super::catalog::CollState;
+use super::collation::Collation;
 use super::read::Selector;
 use super::validate::from_command;
 use super::write::compile_update;
@@ -76,7 +77,7 @@ impl CollState {
                 options,
             } => {
                 let vars = options.let_vars.as_ref().or(let_vars);
-                let selector = Selector::new(&filter, vars).map_err(from_command)?;
+                let selector = selector(&filter, vars, options.collation.as_ref())?;
                 let r = self.replace(
                     ns,
                     &selector,
@@ -90,12 +91,12 @@ impl CollState {
             }
             WriteModel::DeleteOne { filter, options } => {
                 let vars = options.let_vars.as_ref().or(let_vars);
-                let selector = Selector::new(&filter, vars).map_err(from_command)?;
+                let selector = selector(&filter, vars, options.collation.as_ref())?;
                 result.deleted_count += self.delete(&selector, false).map_err(from_command)?;
             }
             WriteModel::DeleteMany { filter, options } => {
                 let vars = options.let_vars.as_ref().or(let_vars);
-                let selector = Selector::new(&filter, vars).map_err(from_command)?;
+                let selector = selector(&filter, vars, options.collation.as_ref())?;
                 result.deleted_count += self.delete(&selector, true).map_err(from_command)?;
             }
         }
@@ -116,7 +117,7 @@ impl CollState {
         result: &mut BulkWriteResult,
     ) -> Result<(), WriteError> {
         let vars = options.let_vars.as_ref().or(let_vars);
-        let selector = Selector::new(filter, vars).map_err(from_command)?;
+        let selector = selector(filter, vars, options.collation.as_ref())?;
         let plan =
             compile_update(update, options.array_filters.as_deref(), vars).map_err(from_command)?;
         let r = self.update(
@@ -141,4 +142,14 @@ fn add_update(result: &mut BulkWriteResult, index: usize, r: crate::backend::Upd
         result.upserted_count += 1;
         result.upserted_ids.insert(index, id);
     }
+}
+
+/// A statement's filter compiled with its own collation.
+fn selector(
+    filter: &Document,
+    vars: Option<&Document>,
+    collation: Option<&Document>,
+) -> Result<Selector, WriteError> {
+    let collation = Collation::from_option(collation).map_err(from_command)?;
+    Selector::with_collation(filter, vars, collation.as_ref()).map_err(from_command)
 }

@@ -12,6 +12,8 @@ use bson::raw::{RawArray, RawBsonRef, RawDocument};
 use bson::spec::ElementType;
 use bson::{Bson, Decimal128};
 
+use super::collation::Collation;
+
 /// The rank of a BSON type in MongoDB's comparison order. Types of one rank
 /// compare by value; `undefined` ranks with null.
 pub fn type_rank(t: ElementType) -> u8 {
@@ -233,6 +235,16 @@ fn cmp_num(a: Num, b: Num) -> Ordering {
 
 /// Compare two BSON values in MongoDB's order.
 pub fn compare(a: RawBsonRef<'_>, b: RawBsonRef<'_>) -> Ordering {
+    compare_collated(a, b, None)
+}
+
+/// [`compare`] with strings (also inside documents and arrays, but not field
+/// names) compared under `collation`; `None` is binary order.
+pub fn compare_collated(
+    a: RawBsonRef<'_>,
+    b: RawBsonRef<'_>,
+    collation: Option<&Collation>,
+) -> Ordering {
     let (ra, rb) = (type_rank(a.element_type()), type_rank(b.element_type()));
     if ra != rb {
         return ra.cmp(&rb);
@@ -244,9 +256,12 @@ pub fn compare(a: RawBsonRef<'_>, b: RawBsonRef<'_>) -> Ordering {
             (Some(x), Some(y)) => cmp_num(x, y),
             _ => Ordering::Equal,
         },
-        _ if ra == 3 => string_of(a).cmp(string_of(b)),
-        (RawBsonRef::Document(x), RawBsonRef::Document(y)) => compare_documents(x, y),
-        (RawBsonRef::Array(x), RawBsonRef::Array(y)) => compare_arrays(x, y),
+        _ if ra == 3 => match collation {
+            None => string_of(a).cmp(string_of(b)),
+            Some(c) => c.compare(string_of(a), string_of(b)),
+        },
+        (RawBsonRef::Document(x), RawBsonRef::Document(y)) => documents(x, y, collation),
+        (RawBsonRef::Array(x), RawBsonRef::Array(y)) => arrays(x, y, collation),
         (RawBsonRef::Binary(x), RawBsonRef::Binary(y)) => x
             .bytes
             .len()
@@ -286,6 +301,10 @@ fn string_of<'a>(v: RawBsonRef<'a>) -> &'a str {
 /// Documents compare field by field: type rank, then key, then value; the
 /// shorter document is smaller when one is a prefix of the other.
 pub fn compare_documents(a: &RawDocument, b: &RawDocument) -> Ordering {
+    documents(a, b, None)
+}
+
+fn documents(a: &RawDocument, b: &RawDocument, collation: Option<&Collation>) -> Ordering {
     let mut ia = a.iter();
     let mut ib = b.iter();
     loop {
@@ -297,7 +316,7 @@ pub fn compare_documents(a: &RawDocument, b: &RawDocument) -> Ordering {
                 let o = type_rank(va.element_type())
                     .cmp(&type_rank(vb.element_type()))
                     .then_with(|| ka.as_str().cmp(kb.as_str()))
-                    .then_with(|| compare(va, vb));
+                    .then_with(|| compare_collated(va, vb, collation));
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -310,6 +329,10 @@ pub fn compare_documents(a: &RawDocument, b: &RawDocument) -> Ordering {
 
 /// Arrays compare element by element, the shorter first when a prefix.
 pub fn compare_arrays(a: &RawArray, b: &RawArray) -> Ordering {
+    arrays(a, b, None)
+}
+
+fn arrays(a: &RawArray, b: &RawArray, collation: Option<&Collation>) -> Ordering {
     let mut ia = a.into_iter();
     let mut ib = b.into_iter();
     loop {
@@ -318,7 +341,7 @@ pub fn compare_arrays(a: &RawArray, b: &RawArray) -> Ordering {
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
             (Some(Ok(va)), Some(Ok(vb))) => {
-                let o = compare(va, vb);
+                let o = compare_collated(va, vb, collation);
                 if o != Ordering::Equal {
                     return o;
                 }

@@ -5,6 +5,7 @@ use bson::raw::RawDocumentBuf;
 use bson::Document;
 
 use super::catalog::CollState;
+use super::collation::Collation;
 use super::projection::Projection;
 use super::read::Selector;
 use super::validate::from_command;
@@ -32,7 +33,9 @@ impl CollState {
         options: &FindAndModifyOptions,
     ) -> Result<Option<RawDocumentBuf>, WriteError> {
         let let_vars = options.let_vars.as_ref();
-        let selector = Selector::new(filter, let_vars).map_err(from_command)?;
+        let collation = Collation::from_option(options.collation.as_ref()).map_err(from_command)?;
+        let selector =
+            Selector::with_collation(filter, let_vars, collation.as_ref()).map_err(from_command)?;
         let projection = options
             .projection
             .as_ref()

@@ -11,6 +11,7 @@ pub mod aggregate;
 #[allow(clippy::result_large_err)]
 mod bulk;
 mod catalog;
+pub mod collation;
 pub mod compare;
 #[allow(clippy::result_large_err)]
 mod find_modify;
@@ -42,6 +43,7 @@ use std::sync::Arc;
 use bson::{Bson, Document, RawDocumentBuf};
 
 use self::catalog::{Catalog, Collection, Entry};
+use self::collation::Collation;
 use self::read::Selector;
 use super::*;
 use crate::error::{CommandError, Error, Result};
@@ -78,16 +80,9 @@ impl MemoryBackend {
     }
 }
 
-/// The engine compares strings by code point only: a collation other than
-/// `simple` is refused rather than silently ignored.
-fn check_collation(collation: Option<&Document>) -> Result<()> {
-    match collation.and_then(|c| c.get_str("locale").ok()) {
-        None | Some("simple") => Ok(()),
-        Some(locale) => Err(Error::unsupported(
-            "memory",
-            format!("collation with locale `{locale}` (only `simple` is implemented)"),
-        )),
-    }
+/// The collation of an operation, compiled once (`None`: binary order).
+fn collation_of(spec: Option<&Document>) -> Result<Option<Collation>> {
+    Ok(Collation::from_option(spec)?)
 }
 
 fn model_collation(model: &WriteModel) -> Option<&Document> {
@@ -174,7 +169,6 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<DocStream>> {
         Box::pin(async move {
             self.log.record("find", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
             let docs = self.find_docs(&ns, &filter, &options)?;
             Ok(stream(docs))
         })
@@ -188,8 +182,8 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<u64>> {
         Box::pin(async move {
             self.log.record("count", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
-            let selector = Selector::new(&filter, None)?;
+            let collation = collation_of(options.collation.as_ref())?;
+            let selector = Selector::with_collation(&filter, None, collation.as_ref())?;
             let matches = match self.catalog.entry(&ns) {
                 None => 0,
                 Some(Entry::Collection(c)) => {
@@ -223,15 +217,15 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<Vec<Bson>>> {
         Box::pin(async move {
             self.log.record("distinct", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
-            let selector = Selector::new(&filter, None)?;
+            let collation = collation_of(options.collation.as_ref())?;
+            let selector = Selector::with_collation(&filter, None, collation.as_ref())?;
             let values = match self.catalog.entry(&ns) {
                 None => Vec::new(),
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
                     state.indexes.check_hint(options.hint.as_ref())?;
                     let hits = selector.select(&state.store, None, 0, 0)?;
-                    read::distinct(hits.iter().map(|h| h.doc), &key)?
+                    read::distinct(hits.iter().map(|h| h.doc), &key, collation.as_ref())?
                 }
                 Some(Entry::View(_)) => {
                     let docs = self.view_docs(&ns)?;
@@ -241,7 +235,7 @@ impl Backend for MemoryBackend {
                         0,
                         0,
                     )?;
-                    read::distinct(hits.iter().map(|h| h.doc), &key)?
+                    read::distinct(hits.iter().map(|h| h.doc), &key, collation.as_ref())?
                 }
             };
             Ok(values)
@@ -257,10 +251,10 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<UpdateResult>> {
         Box::pin(async move {
             self.log.record("update", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
+            let collation = collation_of(options.collation.as_ref())?;
             let vars = options.let_vars.as_ref();
             let plan = write::compile_update(&update, options.array_filters.as_deref(), vars)?;
-            let selector = Selector::new(&filter, vars)?;
+            let selector = Selector::with_collation(&filter, vars, collation.as_ref())?;
             let Some(coll) = self.target(&ns, options.upsert)? else {
                 return Ok(UpdateResult::default());
             };
@@ -290,8 +284,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<UpdateResult>> {
         Box::pin(async move {
             self.log.record("update", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
-            let selector = Selector::new(&filter, options.let_vars.as_ref())?;
+            let collation = collation_of(options.collation.as_ref())?;
+            let selector =
+                Selector::with_collation(&filter, options.let_vars.as_ref(), collation.as_ref())?;
             let Some(coll) = self.target(&ns, options.upsert)? else {
                 return Ok(UpdateResult::default());
             };
@@ -319,8 +314,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<DeleteResult>> {
         Box::pin(async move {
             self.log.record("delete", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
-            let selector = Selector::new(&filter, options.let_vars.as_ref())?;
+            let collation = collation_of(options.collation.as_ref())?;
+            let selector =
+                Selector::with_collation(&filter, options.let_vars.as_ref(), collation.as_ref())?;
             let deleted_count = match self.catalog.entry(&ns) {
                 None => 0,
                 Some(Entry::View(_)) => return Err(catalog::not_on_view(&ns).into()),
@@ -343,7 +339,6 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
         Box::pin(async move {
             self.log.record("findAndModify", &ns, Some(&filter));
-            check_collation(options.collation.as_ref())?;
             let inserts = options.upsert && action != FindAndModifyAction::Remove;
             let Some(coll) = self.target(&ns, inserts)? else {
                 return Ok(None);
@@ -364,8 +359,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<BulkWriteResult>> {
         Box::pin(async move {
             self.log.record("bulkWrite", &ns, None);
+            // Every statement's collation is checked before any statement runs.
             for model in &models {
-                check_collation(model_collation(model))?;
+                collation_of(model_collation(model))?;
             }
             let coll = self.writable(&ns)?;
             let (result, errors) = coll.write().bulk_write(
@@ -395,7 +391,6 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             let logged = bson::doc! {"pipeline": pipeline.clone()};
             self.log.record("aggregate", &ns, Some(&logged));
-            check_collation(options.collation.as_ref())?;
             let docs = self.aggregate_docs(&ns, &pipeline, &options)?;
             Ok(stream(docs))
         })

@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use bson::raw::{RawBson, RawBsonRef, RawDocument, RawDocumentBuf};
 use bson::{Bson, Document};
 
-use super::compare::compare;
+use super::collation::Collation;
+use super::compare::compare_collated;
 use super::matcher::Matcher;
 use super::path::values_at;
 use super::projection::Projection;
@@ -36,16 +37,32 @@ pub(crate) struct Selector {
     /// `{_id: <scalar>}` or `{_id: {$in: [<scalars>]}}`: hash lookups, no
     /// matching needed (the `$in` a population query sends).
     by_id: Option<Vec<RawBson>>,
+    /// The collation the filter compares strings with, which a sort of the
+    /// selected documents uses too.
+    collation: Option<Collation>,
 }
 
 impl Selector {
-    /// Compile `filter` with `let` variables.
-    pub fn new(filter: &Document, let_vars: Option<&Document>) -> Result<Self, CommandError> {
-        let matcher = Matcher::compile_with_vars(filter, let_vars)?;
+    /// Compile `filter` with `let` variables, comparing strings under
+    /// `collation` (`None`: binary order).
+    pub fn with_collation(
+        filter: &Document,
+        let_vars: Option<&Document>,
+        collation: Option<&Collation>,
+    ) -> Result<Self, CommandError> {
+        let matcher = Matcher::compile_with_collation(filter, let_vars, collation)?;
         Ok(Selector {
-            by_id: id_equality(filter),
+            // A hash lookup is binary equality: a collated string `_id` must
+            // go through the matcher.
+            by_id: id_equality(filter).filter(|_| collation.is_none()),
             matcher,
+            collation: collation.cloned(),
         })
+    }
+
+    /// The collation strings compare under, if not binary.
+    pub fn collation(&self) -> Option<&Collation> {
+        self.collation.as_ref()
     }
 
     /// Whether `doc` matches; `Some(positional)` if it does.
@@ -203,6 +220,7 @@ pub(crate) fn apply_count_window(matches: u64, skip: u64, limit: u64) -> u64 {
 pub(crate) fn distinct<'a>(
     docs: impl Iterator<Item = &'a RawDocument>,
     key: &str,
+    collation: Option<&Collation>,
 ) -> Result<Vec<Bson>, CommandError> {
     let mut seen = HashSet::new();
     let mut values: Vec<RawBsonRef<'a>> = Vec::new();
@@ -213,7 +231,12 @@ pub(crate) fn distinct<'a>(
             }
         }
     }
-    values.sort_by(|a, b| compare(*a, *b));
+    values.sort_by(|a, b| compare_collated(*a, *b, collation));
+    if collation.is_some() {
+        // Values equal under the collation ("a", "A") are one value; the
+        // stable sort keeps the first one seen.
+        values.dedup_by(|a, b| compare_collated(*a, *b, collation).is_eq());
+    }
     values
         .into_iter()
         .map(|v| {

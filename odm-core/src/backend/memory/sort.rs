@@ -11,7 +11,8 @@ use std::cmp::Ordering;
 use bson::raw::{RawBsonRef, RawDocument};
 use bson::{Bson, Document};
 
-use super::compare::compare;
+use super::collation::Collation;
+use super::compare::compare_collated;
 use super::matcher::path::{FieldPath, LeafArrays};
 use crate::error::CommandError;
 
@@ -19,6 +20,8 @@ use crate::error::CommandError;
 #[derive(Debug, Clone)]
 pub struct SortSpec {
     fields: Vec<SortField>,
+    /// Strings compare under this collation; `None` is binary order.
+    collation: Option<Collation>,
 }
 
 #[derive(Debug, Clone)]
@@ -41,7 +44,7 @@ enum KeyPart<'a> {
     Value(RawBsonRef<'a>),
 }
 
-fn compare_parts(a: KeyPart<'_>, b: KeyPart<'_>) -> Ordering {
+fn compare_parts(a: KeyPart<'_>, b: KeyPart<'_>, collation: Option<&Collation>) -> Ordering {
     match (a, b) {
         (KeyPart::EmptyArray, KeyPart::EmptyArray) => Ordering::Equal,
         (KeyPart::EmptyArray, KeyPart::Value(v)) => {
@@ -51,8 +54,8 @@ fn compare_parts(a: KeyPart<'_>, b: KeyPart<'_>) -> Ordering {
                 Ordering::Less
             }
         }
-        (KeyPart::Value(_), KeyPart::EmptyArray) => compare_parts(b, a).reverse(),
-        (KeyPart::Value(x), KeyPart::Value(y)) => compare(x, y),
+        (KeyPart::Value(_), KeyPart::EmptyArray) => compare_parts(b, a, collation).reverse(),
+        (KeyPart::Value(x), KeyPart::Value(y)) => compare_collated(x, y, collation),
     }
 }
 
@@ -97,13 +100,28 @@ impl SortSpec {
                 descending,
             });
         }
-        Ok(SortSpec { fields })
+        Ok(SortSpec {
+            fields,
+            collation: None,
+        })
+    }
+
+    /// Compile a sort specification whose strings compare under `collation`
+    /// (`None`: binary order, as [`compile`](Self::compile)).
+    pub fn compile_with_collation(
+        spec: &Document,
+        collation: Option<&Collation>,
+    ) -> Result<Self, CommandError> {
+        let mut s = Self::compile(spec)?;
+        s.collation = collation.cloned();
+        Ok(s)
     }
 
     /// Compare two documents.
     pub fn compare(&self, a: &RawDocument, b: &RawDocument) -> Ordering {
         for f in &self.fields {
-            let o = compare_parts(f.key(a), f.key(b));
+            let c = self.collation.as_ref();
+            let o = compare_parts(f.key(a, c), f.key(b, c), c);
             if o != Ordering::Equal {
                 return if f.descending { o.reverse() } else { o };
             }
@@ -114,14 +132,18 @@ impl SortSpec {
     /// Extract a document's sort key once, to sort with [`Self::compare_keys`].
     pub fn key<'a>(&self, doc: &'a RawDocument) -> SortKey<'a> {
         SortKey {
-            parts: self.fields.iter().map(|f| f.key(doc)).collect(),
+            parts: self
+                .fields
+                .iter()
+                .map(|f| f.key(doc, self.collation.as_ref()))
+                .collect(),
         }
     }
 
     /// Compare two keys extracted by [`Self::key`] with this specification.
     pub fn compare_keys(&self, a: &SortKey<'_>, b: &SortKey<'_>) -> Ordering {
         for ((f, x), y) in self.fields.iter().zip(&a.parts).zip(&b.parts) {
-            let o = compare_parts(*x, *y);
+            let o = compare_parts(*x, *y, self.collation.as_ref());
             if o != Ordering::Equal {
                 return if f.descending { o.reverse() } else { o };
             }
@@ -155,7 +177,7 @@ fn direction(v: &Bson) -> Option<bool> {
 
 impl SortField {
     /// The smallest (ascending) or largest (descending) value the path reaches.
-    fn key<'a>(&self, doc: &'a RawDocument) -> KeyPart<'a> {
+    fn key<'a>(&self, doc: &'a RawDocument, collation: Option<&Collation>) -> KeyPart<'a> {
         let mut best: Option<KeyPart<'a>> = None;
         self.path.walk(doc, LeafArrays::Elements, &mut |v, _| {
             let part = match v {
@@ -166,7 +188,7 @@ impl SortField {
             best = Some(match best {
                 None => part,
                 Some(b) => {
-                    let o = compare_parts(part, b);
+                    let o = compare_parts(part, b, collation);
                     let better = if self.descending {
                         o == Ordering::Greater
                     } else {
@@ -237,6 +259,33 @@ mod tests {
         ];
         assert_eq!(sorted(doc! {"items.q": 1}, docs.clone()), vec![3, 1, 2]);
         assert_eq!(sorted(doc! {"g": 1, "items.q": -1}, docs), vec![3, 1, 2]);
+    }
+
+    #[test]
+    fn collation_orders_strings_in_keys_and_arrays() {
+        let c = crate::backend::memory::collation::Collation::compile(
+            &doc! {"locale": "en", "numericOrdering": true},
+        )
+        .unwrap();
+        let docs = vec![
+            rawdoc! {"_id": 1, "v": "b10"},
+            rawdoc! {"_id": 2, "v": "B9"},
+            rawdoc! {"_id": 3, "v": ["a2", "Z"]},
+            rawdoc! {"_id": 4, "v": "b9"},
+        ];
+        let order = |spec: Document| {
+            let s = SortSpec::compile_with_collation(&spec, c.as_ref()).unwrap();
+            let mut keyed: Vec<_> = docs.iter().map(|d| (s.key(d), d)).collect();
+            keyed.sort_by(|a, b| s.compare_keys(&a.0, &b.0));
+            keyed
+                .iter()
+                .map(|(_, d)| d.get_i32("_id").unwrap())
+                .collect::<Vec<_>>()
+        };
+        // Binary order would put "B9" and "Z" first and "b10" before "b9".
+        assert_eq!(order(doc! {"v": 1}), [3, 4, 2, 1]);
+        assert_eq!(order(doc! {"v": -1}), [3, 1, 2, 4]);
+        assert_eq!(sorted(doc! {"v": 1}, docs.clone()), [2, 3, 1, 4]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use bson::Document;
 
 use super::aggregate::{self, expr};
 use super::catalog::Entry;
+use super::collation::Collation;
 use super::projection::Projection;
 use super::read::{self, Selector};
 use super::sort::SortSpec;
@@ -36,12 +37,14 @@ impl MemoryBackend {
         filter: &Document,
         options: &FindOptions,
     ) -> Result<Vec<RawDocumentBuf>> {
-        let selector = Selector::new(filter, options.let_vars.as_ref())?;
+        let collation = Collation::from_option(options.collation.as_ref())?;
+        let selector =
+            Selector::with_collation(filter, options.let_vars.as_ref(), collation.as_ref())?;
         let sort = options
             .sort
             .as_ref()
             .filter(|s| !s.is_empty())
-            .map(SortSpec::compile)
+            .map(|s| SortSpec::compile_with_collation(s, collation.as_ref()))
             .transpose()?;
         let projection = options
             .projection
@@ -105,7 +108,7 @@ impl MemoryBackend {
                 let source = Namespace::new(ns.db.clone(), view.view_on.as_str());
                 let input = self.source_documents(&source, depth + 1)?;
                 let vars = expr::Vars::new(None)?;
-                self.run(ns, input, &view.pipeline, &vars)
+                self.run(ns, input, &view.pipeline, &vars, None)
             }
         }
     }
@@ -117,9 +120,10 @@ impl MemoryBackend {
         input: Vec<Document>,
         pipeline: &[Document],
         vars: &expr::Vars,
+        collation: Option<&Collation>,
     ) -> Result<Vec<Document>, CommandError> {
         let lookup = |coll: &str| self.source_documents(&Namespace::new(ns.db.clone(), coll), 0);
-        aggregate::run_pipeline(input, pipeline, vars, &lookup)
+        aggregate::run_pipeline_collated(input, pipeline, vars, &lookup, collation)
     }
 
     /// The `aggregate` command.
@@ -137,7 +141,8 @@ impl MemoryBackend {
         } else {
             self.source_documents(ns, 0)?
         };
-        let results = self.run(ns, input, stages, &vars)?;
+        let collation = Collation::from_option(options.collation.as_ref())?;
+        let results = self.run(ns, input, stages, &vars, collation.as_ref())?;
         match output {
             None => Ok(to_raw(results)?),
             Some(stage) => {

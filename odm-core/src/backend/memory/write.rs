@@ -226,7 +226,9 @@ impl CollState {
         multi: bool,
     ) -> Result<Vec<(usize, Option<usize>)>, CommandError> {
         let sort = match sort {
-            Some(s) if !multi && !s.is_empty() => Some(SortSpec::compile(s)?),
+            Some(s) if !multi && !s.is_empty() => {
+                Some(SortSpec::compile_with_collation(s, selector.collation())?)
+            }
             _ => None,
         };
         let limit = if multi { 0 } else { 1 };

@@ -17,7 +17,7 @@ use crate::backend::{
     BulkWriteFailure, BulkWriteOptions, BulkWriteResult, DeleteOptions, Namespace, ReplaceOptions,
     UpdateModification, UpdateOptions, WriteModel,
 };
-use crate::error::{Error, Result};
+use crate::error::{CommandError, Error, Result};
 
 /// MongoDB's `maxWriteBatchSize`.
 const MAX_BATCH_COUNT: usize = 100_000;
@@ -277,7 +277,27 @@ fn update_statement(
     multi: bool,
 ) -> Result<RawDocumentBuf> {
     let u = match update {
-        UpdateModification::Document(d) => Bson::Document(d),
+        UpdateModification::Document(d) => {
+            // The server would take a document without operators as a
+            // replacement: refuse it before sending, as the driver's own
+            // `update_one` does (and as the in-memory engine does).
+            match d.keys().next() {
+                Some(k) if k.starts_with('$') => {}
+                Some(_) => {
+                    return Err(CommandError::failed_to_parse(
+                        "update document requires atomic operators",
+                    )
+                    .into())
+                }
+                None => {
+                    return Err(CommandError::failed_to_parse(
+                        "update document requires atomic operators (it is empty)",
+                    )
+                    .into())
+                }
+            }
+            Bson::Document(d)
+        }
         UpdateModification::Pipeline(p) => Bson::Array(p.into_iter().map(Bson::Document).collect()),
     };
     let mut s = doc! { "q": filter, "u": u, "multi": multi || o.multi, "upsert": o.upsert };
@@ -296,6 +316,16 @@ fn replace_statement(
     replacement: RawDocumentBuf,
     o: ReplaceOptions,
 ) -> Result<RawDocumentBuf> {
+    // The server would take a replacement starting with `$` as an update.
+    if let Some(Ok((key, _))) = replacement.iter().next() {
+        if key.as_str().starts_with('$') {
+            return Err(CommandError::bad_value(format!(
+                "The dollar ($) prefixed field '{}' is not allowed in a replacement document",
+                key.as_str()
+            ))
+            .into());
+        }
+    }
     let mut out = RawDocumentBuf::new();
     out.append(cstr!("q"), raw(&filter)?);
     out.append(cstr!("u"), replacement);

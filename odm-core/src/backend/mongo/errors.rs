@@ -10,33 +10,31 @@ use crate::error::{CommandError, Error};
 
 /// Map a driver error raised by an operation on `ns`.
 pub(crate) fn map_error(error: DriverError, ns: &dyn std::fmt::Display) -> Error {
-    let kind_error =
-        match &*error.kind {
-            ErrorKind::Command(c) if c.code == 11000 => Some(duplicate_key(
-                ns,
-                &c.message,
-                error.server_response().and_then(key_value),
-            )),
-            ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000 => Some(
-                duplicate_key(ns, &w.message, error.server_response().and_then(key_value)),
+    let kind_error = match &*error.kind {
+        ErrorKind::Command(c) if c.code == 11000 => {
+            Some(duplicate_key(ns, &c.message, error.server_response()))
+        }
+        ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == 11000 => {
+            Some(duplicate_key(ns, &w.message, error.server_response()))
+        }
+        ErrorKind::Command(c) => Some(Error::Command(
+            CommandError::new(c.code, c.code_name.clone(), c.message.clone()).with_details(
+                reply_doc(error.server_response(), "errInfo")
+                    .map(|e| bson::doc! { "errInfo": e })
+                    .unwrap_or_default(),
             ),
-            ErrorKind::Command(c) => Some(server_error(
-                ns,
-                c.code,
-                c.code_name.clone(),
-                c.message.clone(),
-            )),
-            ErrorKind::Write(WriteFailure::WriteError(w)) => Some(server_error(
-                ns,
-                w.code,
-                w.code_name.clone().unwrap_or_default(),
-                w.message.clone(),
-            )),
-            ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(Error::Command(
-                CommandError::new(w.code, w.code_name.clone(), w.message.clone()),
-            )),
-            _ => None,
-        };
+        )),
+        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(server_error(
+            ns,
+            w.code,
+            w.code_name.clone().unwrap_or_default(),
+            w.message.clone(),
+        )),
+        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => Some(Error::Command(
+            CommandError::new(w.code, w.code_name.clone(), w.message.clone()),
+        )),
+        _ => None,
+    };
     if let Some(e) = kind_error {
         return e;
     }
@@ -66,19 +64,25 @@ pub(crate) fn server_error(
     Error::Command(CommandError::new(code, code_name, message))
 }
 
-fn duplicate_key(ns: &dyn std::fmt::Display, message: &str, key: Option<bson::Document>) -> Error {
+fn duplicate_key(
+    ns: &dyn std::fmt::Display,
+    message: &str,
+    reply: Option<&bson::RawDocumentBuf>,
+) -> Error {
     Error::DuplicateKey {
         namespace: ns.to_string(),
         index: index_from_message(message).unwrap_or_else(|| "unknown".into()),
-        key: Box::new(key.unwrap_or_default()),
+        key: Box::new(reply_doc(reply, "keyValue").unwrap_or_default()),
+        key_pattern: Box::new(reply_doc(reply, "keyPattern").unwrap_or_default()),
     }
 }
 
-/// `keyValue` of a duplicate-key reply: at the top (`findAndModify`) or in
-/// the first write error.
-fn key_value(reply: &bson::RawDocumentBuf) -> Option<bson::Document> {
+/// A sub-document of an error reply (`keyValue`, `keyPattern`, `errInfo`):
+/// at the top (`findAndModify`, commands) or in the first write error.
+fn reply_doc(reply: Option<&bson::RawDocumentBuf>, name: &str) -> Option<bson::Document> {
+    let reply = reply?;
     let from = |d: &bson::RawDocument| {
-        d.get_document("keyValue")
+        d.get_document(name)
             .ok()
             .and_then(|k| bson::Document::try_from(k).ok())
     };
@@ -175,13 +179,16 @@ mod tests {
             &doc! { "ok": 0.0, "code": 11000, "keyValue": { "a": 1 } },
         )
         .unwrap();
-        assert_eq!(key_value(&top), Some(doc! { "a": 1 }));
+        assert_eq!(reply_doc(Some(&top), "keyValue"), Some(doc! { "a": 1 }));
         let nested = bson::RawDocumentBuf::try_from(
             &doc! { "ok": 1.0, "writeErrors": [{ "index": 0, "code": 11000, "keyValue": { "b": 2 } }] },
         )
         .unwrap();
-        assert_eq!(key_value(&nested), Some(doc! { "b": 2 }));
-        assert_eq!(key_value(&bson::RawDocumentBuf::new()), None);
+        assert_eq!(reply_doc(Some(&nested), "keyValue"), Some(doc! { "b": 2 }));
+        assert_eq!(
+            reply_doc(Some(&bson::RawDocumentBuf::new()), "keyValue"),
+            None
+        );
     }
 
     #[test]

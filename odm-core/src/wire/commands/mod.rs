@@ -95,13 +95,24 @@ pub(crate) fn error_reply(e: &Error) -> Document {
 /// The code, code name, message and extra fields MongoDB reports for `e`.
 pub(crate) fn error_parts(e: &Error) -> (i32, String, String, Document) {
     match e {
-        Error::Command(c) => (c.code, c.code_name.clone(), c.message.clone(), doc! {}),
+        Error::Command(c) => (
+            c.code,
+            c.code_name.clone(),
+            c.message.clone(),
+            c.details.as_deref().cloned().unwrap_or_default(),
+        ),
         Error::DuplicateKey {
             namespace,
             index,
             key,
+            key_pattern,
         } => {
-            let pattern: Document = key.keys().map(|k| (k.clone(), Bson::Int32(1))).collect();
+            // A backend that did not report the pattern: the key's fields, ascending.
+            let pattern: Document = if key_pattern.is_empty() {
+                key.keys().map(|k| (k.clone(), Bson::Int32(1))).collect()
+            } else {
+                (**key_pattern).clone()
+            };
             (
                 11000,
                 "DuplicateKey".into(),

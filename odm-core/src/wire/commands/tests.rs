@@ -75,6 +75,7 @@ fn duplicate_keys_reply_with_key_pattern_and_value() {
         namespace: "shop.users".into(),
         index: "email_1".into(),
         key: Box::new(doc! { "email": "a@b.c" }),
+        key_pattern: Box::new(doc! {}),
     };
     let r = error_reply(&e);
     assert_eq!(r.get_i32("code").unwrap(), 11000);

@@ -22,6 +22,7 @@ mod stages;
 
 use bson::Document;
 
+use super::collation::Collation;
 use crate::error::CommandError;
 
 pub use output::{split_output, OutputStage, WhenMatched, WhenNotMatched};
@@ -40,8 +41,24 @@ pub fn run_pipeline(
     vars: &expr::Vars,
     lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
 ) -> Result<Vec<Document>, CommandError> {
+    run_pipeline_collated(input, pipeline, vars, lookup, None)
+}
+
+/// [`run_pipeline`] with the command's collation, which `$match` and `$sort`
+/// compare strings with (`None`: binary order).
+pub fn run_pipeline_collated(
+    input: Vec<Document>,
+    pipeline: &[Document],
+    vars: &expr::Vars,
+    lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
+    collation: Option<&Collation>,
+) -> Result<Vec<Document>, CommandError> {
     let (body, _) = split_output(pipeline)?;
-    let ctx = stages::Ctx { vars, lookup };
+    let ctx = stages::Ctx {
+        vars,
+        lookup,
+        collation,
+    };
     let compiled = stages::compile(body, &ctx, true)?;
     stages::run(&compiled, input, &ctx)
 }

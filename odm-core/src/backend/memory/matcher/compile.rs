@@ -5,11 +5,12 @@ use bson::{Bson, Document, RawBson};
 
 use super::array::{parse_all, parse_elem_match, parse_size};
 use super::bits::{BitTest, Bits};
-use super::element::{parse_mod, truthy, TypeSet};
+use super::element::{parse_mod, TypeSet};
 use super::path::FieldPath;
 use super::pred::{CmpOp, InSet, Pred};
 use super::regex::RegexPred;
 use super::schema::Schema;
+use super::truthy;
 use super::{ExprNode, Leaf, Node};
 use crate::backend::memory::aggregate::expr::{Expr, Vars};
 use crate::backend::memory::compare::compare;

@@ -114,21 +114,6 @@ fn type_by_code(code: i64) -> Option<ElementType> {
     }
 }
 
-/// BSON truthiness as `$exists` reads its argument: false, 0 and null are
-/// false, everything else (even `"false"`) is true.
-pub(crate) fn truthy(v: &Bson) -> bool {
-    match v {
-        Bson::Boolean(b) => *b,
-        Bson::Int32(i) => *i != 0,
-        Bson::Int64(i) => *i != 0,
-        Bson::Double(d) => *d != 0.0,
-        // Zero has many decimal spellings ("0E-6", "-0.00"); NaN is true.
-        Bson::Decimal128(d) => d.to_string().parse::<f64>().is_ok_and(|f| f != 0.0),
-        Bson::Null | Bson::Undefined => false,
-        _ => true,
-    }
-}
-
 /// Parse `$mod: [divisor, remainder]` as MongoDB does (doubles truncate).
 pub(crate) fn parse_mod(arg: &Bson) -> Result<(i64, i64), CommandError> {
     let Bson::Array(items) = arg else {

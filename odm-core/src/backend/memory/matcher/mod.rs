@@ -18,6 +18,8 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use bson::raw::{RawBsonRef, RawDocument};
 use bson::Document;
 
@@ -26,6 +28,7 @@ use self::path::FieldPath;
 use self::pred::Pred;
 use self::schema::Schema;
 use crate::backend::memory::aggregate::expr::{Expr, Vars};
+use crate::backend::memory::collation::Collation;
 use crate::error::CommandError;
 
 /// A compiled filter.
@@ -97,6 +100,18 @@ impl Leaf {
 }
 
 impl Node {
+    /// Make every string comparison below this node use `collation`.
+    pub(crate) fn collate(&mut self, collation: &Arc<Collation>) {
+        match self {
+            Node::All(nodes) | Node::Any(nodes) => {
+                nodes.iter_mut().for_each(|n| n.collate(collation));
+            }
+            Node::Not(n) => n.collate(collation),
+            Node::Leaf(l) => l.pred.collate(collation),
+            Node::Expr(_) | Node::Schema(_) | Node::False => {}
+        }
+    }
+
     /// Evaluate against a document, recording the first array index that a
     /// matching path went through in `pos`.
     fn eval(&self, doc: &RawDocument, pos: &mut Option<usize>) -> Result<bool, CommandError> {
@@ -171,19 +186,8 @@ impl Node {
     }
 }
 
-/// Aggregation truthiness: false, null, undefined and zero are false.
-fn truthy(v: &bson::Bson) -> bool {
-    use bson::Bson;
-    match v {
-        Bson::Boolean(b) => *b,
-        Bson::Null | Bson::Undefined => false,
-        Bson::Int32(i) => *i != 0,
-        Bson::Int64(i) => *i != 0,
-        Bson::Double(d) => *d != 0.0,
-        Bson::Decimal128(_) => element::truthy(v),
-        _ => true,
-    }
-}
+/// `$expr` results and `$exists` arguments read truthiness as aggregation does.
+pub(crate) use super::aggregate::expr::truthy;
 
 impl Matcher {
     /// Compile a filter. Unknown operators and malformed arguments are
@@ -204,6 +208,22 @@ impl Matcher {
         Ok(Matcher {
             root: compile_filter(filter, &ctx)?,
         })
+    }
+
+    /// Compile a filter whose string comparisons (equality, ranges, `$in`,
+    /// `$nin`, also of strings inside documents and arrays) use `collation`;
+    /// `None` is [`compile_with_vars`](Self::compile_with_vars). Regexes,
+    /// `$expr` and `$jsonSchema` are not collated.
+    pub fn compile_with_collation(
+        filter: &Document,
+        let_vars: Option<&Document>,
+        collation: Option<&Collation>,
+    ) -> Result<Self, CommandError> {
+        let mut m = Self::compile_with_vars(filter, let_vars)?;
+        if let Some(c) = collation {
+            m.root.collate(&Arc::new(c.clone()));
+        }
+        Ok(m)
     }
 
     /// Whether `doc` matches. Errors come only from `$expr` evaluation.

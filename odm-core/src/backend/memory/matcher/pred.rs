@@ -2,6 +2,7 @@
 //! been walked to a value (or to nothing: `None` is a missing field).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use bson::raw::{RawArray, RawBsonRef};
 use bson::spec::ElementType;
@@ -12,7 +13,8 @@ use super::element::TypeSet;
 use super::path::LeafArrays;
 use super::regex::RegexPred;
 use super::Node;
-use crate::backend::memory::compare::{compare, type_rank};
+use crate::backend::memory::collation::Collation;
+use crate::backend::memory::compare::{compare_collated, type_rank};
 
 /// A comparison operator other than equality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,15 +54,62 @@ pub(crate) enum Pred {
     ElemMatchValue(Box<Node>),
     /// `$elemMatch: {field: ..}`: the node is a filter on each element document.
     ElemMatchDoc(Box<Node>),
+    /// An equality, comparison or `$in` whose strings compare under a collation.
+    Collated(Box<Collated>),
+}
+
+/// A string-comparing predicate and the collation it compares with.
+#[derive(Debug, Clone)]
+pub(crate) struct Collated {
+    pred: Pred,
+    collation: Arc<Collation>,
+}
+
+/// Whether a value is or contains a string, the only values a collation changes.
+fn has_string(v: RawBsonRef<'_>) -> bool {
+    match v {
+        RawBsonRef::String(_) | RawBsonRef::Symbol(_) => true,
+        RawBsonRef::Document(d) => d.iter().flatten().any(|(_, v)| has_string(v)),
+        RawBsonRef::Array(a) => a.into_iter().flatten().any(has_string),
+        _ => false,
+    }
 }
 
 impl Pred {
+    /// Make the predicate compare strings under `collation`, if it compares
+    /// any: equality, ranges and `$in` (also inside `$elemMatch`).
+    pub(crate) fn collate(&mut self, collation: &Arc<Collation>) {
+        let strings = match self {
+            Pred::Eq(x) | Pred::Cmp(_, x) => has_string(x.as_raw_bson_ref()),
+            Pred::In(set) => {
+                // Re-sorted: the binary search must follow the collation's order.
+                set.values.sort_by(|a, b| {
+                    compare_collated(a.as_raw_bson_ref(), b.as_raw_bson_ref(), Some(collation))
+                });
+                set.values.iter().any(|x| has_string(x.as_raw_bson_ref()))
+            }
+            Pred::ElemMatchValue(n) | Pred::ElemMatchDoc(n) => {
+                n.collate(collation);
+                false
+            }
+            _ => false,
+        };
+        if strings {
+            let pred = std::mem::replace(self, Pred::Exists);
+            *self = Pred::Collated(Box::new(Collated {
+                pred,
+                collation: Arc::clone(collation),
+            }));
+        }
+    }
+
     /// How the path walk should treat an array at the end of the path.
     pub(crate) fn leaf_arrays(&self) -> LeafArrays {
         match self {
             Pred::Size(_) | Pred::ElemMatchValue(_) | Pred::ElemMatchDoc(_) | Pred::Exists => {
                 LeafArrays::WholeOnly
             }
+            Pred::Collated(c) => c.pred.leaf_arrays(),
             _ => LeafArrays::ElementsAndWhole,
         }
     }
@@ -85,7 +134,7 @@ impl Pred {
         match self {
             Pred::Eq(x) => eq_matches(v, x.as_raw_bson_ref()),
             Pred::Cmp(op, x) => cmp_matches(*op, v, x.as_raw_bson_ref()),
-            Pred::In(set) => in_matches(set, v),
+            Pred::In(set) => in_matches(set, v, None),
             Pred::Regex(r) => r.test(v),
             Pred::Exists => v.is_some(),
             Pred::Bits(b) => b.test(v),
@@ -103,6 +152,15 @@ impl Pred {
                 Some(RawBsonRef::Array(a)) => self.elem_match_position(a).is_some(),
                 _ => false,
             },
+            Pred::Collated(c) => {
+                let coll = Some(&*c.collation);
+                match &c.pred {
+                    Pred::Eq(x) => eq_matches_collated(v, x.as_raw_bson_ref(), coll),
+                    Pred::Cmp(op, x) => cmp_matches_collated(*op, v, x.as_raw_bson_ref(), coll),
+                    Pred::In(set) => in_matches(set, v, coll),
+                    other => other.test(v),
+                }
+            }
         }
     }
 }
@@ -117,13 +175,22 @@ fn is_nullish(v: Option<RawBsonRef<'_>>) -> bool {
 /// Equality: `null` also matches missing and `undefined`; otherwise MongoDB's
 /// equality (numbers across widths, documents field by field in order).
 pub(crate) fn eq_matches(v: Option<RawBsonRef<'_>>, x: RawBsonRef<'_>) -> bool {
+    eq_matches_collated(v, x, None)
+}
+
+/// [`eq_matches`] with strings compared under a collation.
+fn eq_matches_collated(
+    v: Option<RawBsonRef<'_>>,
+    x: RawBsonRef<'_>,
+    collation: Option<&Collation>,
+) -> bool {
     if matches!(x, RawBsonRef::Null) {
         return is_nullish(v);
     }
     match v {
         Some(v) => {
             type_rank(v.element_type()) == type_rank(x.element_type())
-                && compare(v, x) == Ordering::Equal
+                && compare_collated(v, x, collation) == Ordering::Equal
         }
         None => false,
     }
@@ -142,6 +209,16 @@ fn is_nan(v: RawBsonRef<'_>) -> bool {
 /// type class compare, except that `MinKey`/`MaxKey` operands compare with
 /// everything. A missing field compares as null.
 pub(crate) fn cmp_matches(op: CmpOp, v: Option<RawBsonRef<'_>>, x: RawBsonRef<'_>) -> bool {
+    cmp_matches_collated(op, v, x, None)
+}
+
+/// [`cmp_matches`] with strings compared under a collation.
+fn cmp_matches_collated(
+    op: CmpOp,
+    v: Option<RawBsonRef<'_>>,
+    x: RawBsonRef<'_>,
+    collation: Option<&Collation>,
+) -> bool {
     let v = v.unwrap_or(RawBsonRef::Null);
     let bracketed = !matches!(x, RawBsonRef::MinKey | RawBsonRef::MaxKey);
     if bracketed && type_rank(v.element_type()) != type_rank(x.element_type()) {
@@ -151,7 +228,7 @@ pub(crate) fn cmp_matches(op: CmpOp, v: Option<RawBsonRef<'_>>, x: RawBsonRef<'_
         // NaN equals only NaN and is neither above nor below any number.
         return matches!(op, CmpOp::Gte | CmpOp::Lte) && is_nan(v) && is_nan(x);
     }
-    let o = compare(v, x);
+    let o = compare_collated(v, x, collation);
     match op {
         CmpOp::Gt => o == Ordering::Greater,
         CmpOp::Gte => o != Ordering::Less,
@@ -160,14 +237,14 @@ pub(crate) fn cmp_matches(op: CmpOp, v: Option<RawBsonRef<'_>>, x: RawBsonRef<'_
     }
 }
 
-fn in_matches(set: &InSet, v: Option<RawBsonRef<'_>>) -> bool {
+fn in_matches(set: &InSet, v: Option<RawBsonRef<'_>>, collation: Option<&Collation>) -> bool {
     if set.has_null && is_nullish(v) {
         return true;
     }
     let Some(v) = v else { return false };
     // Sorted at compile time: MongoDB equality is `compare(..) == Equal`.
     set.values
-        .binary_search_by(|x| compare(x.as_raw_bson_ref(), v))
+        .binary_search_by(|x| compare_collated(x.as_raw_bson_ref(), v, collation))
         .is_ok()
         || set.regexes.iter().any(|r| r.test(Some(v)))
 }

@@ -1,6 +1,8 @@
 use super::*;
 use bson::{doc, rawdoc, Bson, RawDocumentBuf};
 
+use crate::backend::memory::collation::Collation;
+
 /// The `n`s of the documents (each `{n: .., ...}`) that `filter` matches.
 fn hits(filter: Document, docs: &[RawDocumentBuf]) -> Vec<i32> {
     let m = Matcher::compile(&filter).unwrap();
@@ -531,4 +533,52 @@ fn exists_reads_its_argument_as_a_boolean() {
     assert_eq!(hits(doc! {"v": {"$exists": one}}, &d), vec![1]);
     assert_eq!(hits(doc! {"v": {"$exists": "false"}}, &d), vec![1]);
     assert_eq!(hits(doc! {"v": {"$exists": null}}, &d), vec![2]);
+}
+
+/// The `n`s that `filter` matches under a case-insensitive collation.
+fn collated_hits(filter: Document, docs: &[RawDocumentBuf]) -> Vec<i32> {
+    let c = Collation::compile(&doc! {"locale": "en", "strength": 2})
+        .unwrap()
+        .unwrap();
+    let m = Matcher::compile_with_collation(&filter, None, Some(&c)).unwrap();
+    docs.iter()
+        .filter(|d| m.matches(d).unwrap())
+        .map(|d| d.get_i32("n").unwrap())
+        .collect()
+}
+
+#[test]
+fn collation_applies_to_equality_ranges_sets_and_nested_strings() {
+    let docs = vec![
+        rawdoc! {"n": 1, "s": "Mango", "tags": ["RED", "ripe"]},
+        rawdoc! {"n": 2, "s": "mango", "o": {"k": "ÉTÉ"}},
+        rawdoc! {"n": 3, "s": "melon", "o": {"k": "été"}},
+        rawdoc! {"n": 4, "s": "Lime", "tags": ["green"]},
+        rawdoc! {"n": 5, "s": 7},
+    ];
+    assert_eq!(hits(doc! {"s": "MANGO"}, &docs), Vec::<i32>::new());
+    assert_eq!(collated_hits(doc! {"s": "MANGO"}, &docs), [1, 2]);
+    assert_eq!(
+        collated_hits(doc! {"s": {"$ne": "mAnGo"}}, &docs),
+        [3, 4, 5]
+    );
+    assert_eq!(collated_hits(doc! {"s": {"$gte": "MELON"}}, &docs), [3]);
+    assert_eq!(collated_hits(doc! {"s": {"$lt": "M"}}, &docs), [4]);
+    assert_eq!(
+        collated_hits(doc! {"s": {"$in": ["LIME", "zzz", 7]}}, &docs),
+        [4, 5]
+    );
+    assert_eq!(
+        collated_hits(doc! {"s": {"$nin": ["MANGO"]}}, &docs),
+        [3, 4, 5]
+    );
+    assert_eq!(collated_hits(doc! {"tags": "Red"}, &docs), [1]);
+    assert_eq!(collated_hits(doc! {"o": {"k": "Été"}}, &docs), [2, 3]);
+    assert_eq!(
+        collated_hits(doc! {"tags": {"$elemMatch": {"$eq": "GREEN"}}}, &docs),
+        [4]
+    );
+    // Regexes are not collated; accents still matter at strength 2.
+    assert_eq!(collated_hits(doc! {"s": {"$regex": "^M"}}, &docs), [1]);
+    assert_eq!(collated_hits(doc! {"o.k": "ete"}, &docs), Vec::<i32>::new());
 }

@@ -3,6 +3,7 @@
 //! storage and the write paths independently of the matcher.
 
 mod catalog;
+mod collation;
 mod storage;
 mod writes;
 

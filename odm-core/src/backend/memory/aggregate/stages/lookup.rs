@@ -158,6 +158,7 @@ impl Lookup {
                         let sub = Ctx {
                             vars: &vars,
                             lookup: ctx.lookup,
+                            collation: ctx.collation,
                         };
                         let stages = compile(p, &sub, false)?;
                         run(&stages, candidates, &sub)?

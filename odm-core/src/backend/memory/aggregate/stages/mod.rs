@@ -16,6 +16,7 @@ pub(crate) use project::Projector;
 use bson::{Bson, Document};
 
 use super::expr::{Expr, Vars};
+use crate::backend::memory::collation::Collation;
 use crate::backend::memory::matcher::Matcher;
 use crate::backend::memory::sort::SortSpec;
 use crate::error::CommandError;
@@ -24,6 +25,8 @@ use crate::error::CommandError;
 pub(crate) struct Ctx<'a> {
     pub(crate) vars: &'a Vars,
     pub(crate) lookup: &'a dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
+    /// The command's collation, for `$match` and `$sort`.
+    pub(crate) collation: Option<&'a Collation>,
 }
 
 /// A compiled stage.
@@ -116,7 +119,11 @@ fn compile_stage(
                 })
                 .collect();
             let lets = (!lets.is_empty()).then_some(lets);
-            Stage::Match(Matcher::compile_with_vars(filter, lets.as_ref())?)
+            Stage::Match(Matcher::compile_with_collation(
+                filter,
+                lets.as_ref(),
+                ctx.collation,
+            )?)
         }
         "$project" => Stage::Project(project::Projector::project(doc("$project")?)?),
         "$addFields" | "$set" => Stage::Project(project::Projector::add_fields(name, doc(name)?)?),
@@ -144,7 +151,7 @@ fn compile_stage(
                 Bson::Document(d) if !d.is_empty() => d,
                 _ => return Err(err(15976, "$sort stage must have at least one sort key")),
             };
-            Stage::Sort(SortSpec::compile(d)?)
+            Stage::Sort(SortSpec::compile_with_collation(d, ctx.collation)?)
         }
         "$skip" => Stage::Skip(simple::count_arg("$skip", spec, 15956, true)?),
         "$limit" => Stage::Limit(simple::count_arg("$limit", spec, 15958, false)?),

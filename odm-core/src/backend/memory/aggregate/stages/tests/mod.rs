@@ -374,3 +374,21 @@ fn match_and_sort() {
 }
 
 mod advanced;
+
+#[test]
+fn sort_descending_with_tie_breaker() {
+    let input: Vec<Document> = [(1, 2), (2, 1), (3, 10), (4, 20), (5, 10)]
+        .iter()
+        .map(|(id, q)| doc! {"_id": *id, "q": *q})
+        .collect();
+    let out = run_with(
+        input,
+        vec![doc! {"$sort": {"q": -1, "_id": 1}}],
+        &Vars::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&out),
+        vec![bson!(4), bson!(3), bson!(5), bson!(1), bson!(2)]
+    );
+}

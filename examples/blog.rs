@@ -13,12 +13,18 @@
 //! cargo run --example blog
 //! ```
 
-use futures::TryStreamExt;
 use odm::aggregate::{expr, Pipeline};
 use odm::bson::oid::ObjectId;
-use odm::bson::{Bson, Document as BsonDocument};
 use odm::prelude::*;
 use odm::{Database, Filter, Ref};
+
+/// One row of the comments-per-commenter aggregation (`$sortByCount` output).
+#[derive(Embedded, Debug)]
+struct CommentCount {
+    #[serde(rename = "_id")]
+    commenter: ObjectId,
+    count: i32,
+}
 
 /// A user, stored in `users`.
 #[derive(Document, Debug, Clone)]
@@ -188,37 +194,20 @@ async fn main() -> odm::Result<()> {
         println!("   {:<30} by {by}", p.title);
     }
 
-    // 7. Aggregation: comments per commenter. There is no
-    //    `Collection::aggregate` yet, so the typed `Pipeline` builds the
-    //    stages and `db.backend().aggregate(..)` runs them. After `$unwind`
-    //    each document holds one comment, so the commenter is the path
-    //    `comments.author`, named as an expression.
+    // 7. Aggregation: comments per commenter, read as a typed row. After
+    //    `$unwind` each document holds one comment, so the commenter is the
+    //    path `comments.author`, named as an expression.
     let pipeline = Pipeline::<Post>::new()
         .unwind(&f.comments)
-        .sort_by_count(expr::raw("$comments.author"))
-        .into_stages()
-        .map_err(|error| odm::Error::Encode {
-            collection: posts.name().to_owned(),
-            error,
-        })?;
-    let rows: Vec<BsonDocument> = db
-        .backend()
-        .aggregate(db.namespace(posts.name()), pipeline, Default::default())
-        .await?
-        .map_ok(|raw| BsonDocument::try_from(raw.as_ref()).unwrap_or_default())
-        .try_collect()
-        .await?;
+        .sort_by_count(expr::raw("$comments.author"));
+    let rows: Vec<CommentCount> = posts.aggregate(pipeline).await?;
     println!("7. comments per commenter ($unwind + $sortByCount):");
     for row in &rows {
-        let name = match row.get("_id") {
-            Some(Bson::ObjectId(id)) => people
-                .iter()
-                .find(|u| u.id.as_ref() == Some(id))
-                .map_or("?", |u| u.name.as_str()),
-            _ => "?",
-        };
-        let n = row.get("count").cloned().unwrap_or(Bson::Null);
-        println!("   {name:<6} {n}");
+        let name = people
+            .iter()
+            .find(|u| u.id == Some(row.commenter))
+            .map_or("?", |u| u.name.as_str());
+        println!("   {name:<6} {}", row.count);
     }
 
     // 8. Delete a user: their posts keep the id, and the reference dangles.

@@ -133,7 +133,9 @@ pub(crate) fn check_limits(doc: &RawDocument) -> Result<(), WriteError> {
             ),
         ));
     }
-    if depth(doc, 1) > MAX_DEPTH {
+    // Each level of nesting costs at least 7 bytes (type, empty key, an empty
+    // document's 5), so a document this small cannot be too deep: skip the walk.
+    if size >= 5 + 7 * MAX_DEPTH && depth(doc, 1) > MAX_DEPTH {
         return Err(write_error(
             15,
             "Overflow",
@@ -185,19 +187,20 @@ impl CollState {
         bypass: bool,
     ) -> Result<Bson, WriteError> {
         let (doc, id) = prepare_insert(doc)?;
-        self.store_new(ns, doc, bypass)?;
+        self.store_new(ns, doc, &id, bypass)?;
         Ok(id)
     }
 
-    /// Store a prepared document (its `_id` first and valid).
+    /// Store a prepared document (its `_id` first and valid, `id` that `_id`
+    /// as `prepare_insert` read it).
     fn store_new(
         &mut self,
         ns: &Namespace,
         doc: RawDocumentBuf,
+        id: &Bson,
         bypass: bool,
     ) -> Result<(), WriteError> {
         self.admit(ns, &doc, None, bypass)?;
-        let id = doc.get("_id").ok().flatten().map(Bson::try_from);
         match self.store.insert(doc) {
             Ok(slot) => {
                 if let Some(stored) = self.store.get(slot) {
@@ -205,15 +208,12 @@ impl CollState {
                 }
                 Ok(())
             }
-            Err(_) => {
-                let id = id.and_then(Result::ok).unwrap_or(Bson::Null);
-                Err(duplicate_key_error(
-                    ns,
-                    "_id_",
-                    &bson::doc! {"_id": 1},
-                    &bson::doc! {"_id": id},
-                ))
-            }
+            Err(_) => Err(duplicate_key_error(
+                ns,
+                "_id_",
+                &bson::doc! {"_id": 1},
+                &bson::doc! {"_id": id.clone()},
+            )),
         }
     }
 
@@ -377,7 +377,7 @@ impl CollState {
         }
         let raw = RawDocumentBuf::try_from(&seed).map_err(malformed)?;
         let (doc, id) = prepare_insert(raw)?;
-        self.store_new(ns, doc, bypass)?;
+        self.store_new(ns, doc, &id, bypass)?;
         Ok(id)
     }
 
@@ -435,7 +435,7 @@ impl CollState {
             }
         }
         let (doc, id) = prepare_insert(doc)?;
-        self.store_new(ns, doc, bypass)?;
+        self.store_new(ns, doc, &id, bypass)?;
         Ok(id)
     }
 

@@ -70,14 +70,30 @@ pub fn memory() -> TestBackend {
 /// The official driver through an in-process wire server over a fresh engine.
 #[cfg(all(feature = "wire", feature = "mongodb"))]
 pub async fn driver_over_wire() -> TestBackend {
+    driver_over_wire_with(false).await
+}
+
+/// [`driver_over_wire`] whose command log lists every command sent on the
+/// wire (`getMore`, `killCursors`, split batches).
+#[cfg(all(feature = "wire", feature = "mongodb"))]
+pub async fn driver_over_wire_monitored() -> TestBackend {
+    driver_over_wire_with(true).await
+}
+
+#[cfg(all(feature = "wire", feature = "mongodb"))]
+async fn driver_over_wire_with(monitored: bool) -> TestBackend {
     let engine: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
     let server = odm::wire::Server::bind("127.0.0.1:0".parse().expect("address"), engine)
         .expect("bind an ephemeral port")
         .spawn()
         .expect("spawn the wire server");
-    let backend = odm::backend::mongo::MongoBackend::connect(&server.uri())
-        .await
-        .expect("the driver connects to the wire server");
+    let uri = server.uri();
+    let backend = if monitored {
+        odm::backend::mongo::MongoBackend::connect_monitored(&uri).await
+    } else {
+        odm::backend::mongo::MongoBackend::connect(&uri).await
+    }
+    .expect("the driver connects to the wire server");
     TestBackend {
         name: "driver+wire",
         backend: Arc::new(backend),

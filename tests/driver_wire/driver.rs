@@ -6,7 +6,7 @@ use super::*;
 #[cfg(all(feature = "wire", feature = "mongodb"))]
 #[tokio::test]
 async fn the_driver_log_counts_what_went_on_the_wire() {
-    let b = common::driver_over_wire().await;
+    let b = common::driver_over_wire_monitored().await;
     let ns = seed(&b, "people", people()).await;
     let log = b.backend.command_log();
     log.start();
@@ -46,7 +46,7 @@ async fn an_unreachable_server_says_what_to_check() {
 #[tokio::test]
 async fn dropping_a_cursor_early_kills_it_on_the_server() {
     use futures::StreamExt;
-    let b = common::driver_over_wire().await;
+    let b = common::driver_over_wire_monitored().await;
     let ns = seed(&b, "people", people()).await;
     let log = b.backend.command_log();
     log.start();
@@ -72,7 +72,7 @@ async fn dropping_a_cursor_early_kills_it_on_the_server() {
 #[cfg(all(feature = "wire", feature = "mongodb"))]
 #[tokio::test]
 async fn large_inserts_are_split_below_the_bson_limit() {
-    let b = common::driver_over_wire().await;
+    let b = common::driver_over_wire_monitored().await;
     let ns = b.ns("blobs");
     let blob = "x".repeat(1024 * 1024);
     let docs: Vec<_> = (0..40)
@@ -132,5 +132,29 @@ async fn many_clients_at_once() {
         .await
         .unwrap();
     assert_eq!(total, 200);
+    b.finish().await;
+}
+
+#[cfg(all(feature = "wire", feature = "mongodb"))]
+#[tokio::test]
+async fn the_default_driver_log_counts_one_command_per_operation() {
+    let b = common::driver_over_wire().await;
+    let ns = seed(&b, "people", people()).await;
+    let log = b.backend.command_log();
+    log.start();
+    let options = opts!(FindOptions {
+        batch_size: Some(2)
+    });
+    let docs = all(b
+        .backend
+        .find(ns.clone(), doc! { "age": { "$gt": 0 } }, options)
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(docs.len(), 5);
+    let events = log.take();
+    let names: Vec<_> = events.iter().map(|e| e.command.as_str()).collect();
+    assert_eq!(names, ["find"], "the getMores are not monitored by default");
+    assert_eq!(events[0].filter, Some(doc! { "age": { "$gt": 0 } }));
     b.finish().await;
 }

@@ -236,7 +236,7 @@ async fn dollar_and_dotted_map_keys_are_stored_as_data() {
         assert_eq!(back.attrs, attrs, "{}", b.name);
         // Replacing keeps them too (only the top level may not start with `$`).
         p.attrs.insert("$new".into(), "x".into());
-        people.replace_one(&p).await.unwrap();
+        people.replace_one(&mut p).await.unwrap();
         let back = people.find_by_id(&1).await.unwrap().unwrap();
         assert_eq!(back.attrs, p.attrs, "{}", b.name);
         b.finish().await;

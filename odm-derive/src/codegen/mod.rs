@@ -7,6 +7,7 @@ pub mod document;
 pub mod embedded;
 pub mod fields;
 pub mod value;
+pub mod version;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -18,6 +18,7 @@ mod bulk;
 mod codec;
 mod cursor;
 mod read;
+mod save;
 mod version;
 mod write;
 
@@ -34,6 +35,7 @@ pub use cursor::Cursor;
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};
+pub use save::{FindTracked, Save, Tracked};
 pub use write::{
     DeleteMany, DeleteOne, FindOneAndDelete, FindOneAndReplace, FindOneAndUpdate, InsertMany,
     InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateModel, UpdateOne,

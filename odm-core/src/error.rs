@@ -86,6 +86,24 @@ pub enum Error {
         expected_version: i64,
     },
 
+    /// A delete was refused by an `#[odm(on_delete = "deny")]` rule: documents
+    /// of `referencing_collection` still reference the documents through
+    /// `field`. Nothing was deleted.
+    #[error(
+        "cannot delete from `{collection}`: {count} document(s) of `{referencing_collection}` \
+         still reference it through `{field}` (on_delete = \"deny\"); delete or detach them first"
+    )]
+    DeleteDenied {
+        /// The collection the delete was meant for.
+        collection: String,
+        /// The collection whose documents hold the references.
+        referencing_collection: String,
+        /// The referencing field's stored name.
+        field: String,
+        /// How many documents reference the documents to delete.
+        count: u64,
+    },
+
     /// The server (or the in-memory engine acting as one) refused a command.
     /// `code` and `code_name` are MongoDB's (`2 BadValue`, `14 TypeMismatch`, ...).
     #[error(transparent)]

@@ -82,12 +82,15 @@ impl<M: Document> Collection<M> {
         }
     }
 
-    /// Delete the first document matching `filter`.
+    /// Delete the first document matching `filter`, applying the delete
+    /// rules (`#[odm(on_delete)]`) of the models that reference `M`; see
+    /// [`delete_rules`](crate::relation::delete_rules). Without rules, one command.
     pub fn delete_one(&self, filter: Filter<M>) -> DeleteOne<'_, M> {
         DeleteOne { coll: self, filter }
     }
 
-    /// Delete every document matching `filter`.
+    /// Delete every document matching `filter`, applying the delete rules of
+    /// the models that reference `M` (as [`delete_one`](Self::delete_one)).
     pub fn delete_many(&self, filter: Filter<M>) -> DeleteMany<'_, M> {
         DeleteMany { coll: self, filter }
     }
@@ -414,6 +417,15 @@ macro_rules! delete_builder {
                         ..Default::default()
                     };
                     let filter = codec::filter(&self.coll.ns, self.filter)?;
+                    if crate::relation::delete_rules::has_rules::<M>() {
+                        return crate::relation::delete_rules::delete_with_rules::<M>(
+                            &self.coll.db,
+                            &self.coll.ns,
+                            filter,
+                            $multi,
+                        )
+                        .await;
+                    }
                     self.coll
                         .db
                         .backend()

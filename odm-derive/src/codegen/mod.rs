@@ -3,6 +3,7 @@
 //! paths, so it compiles wherever the user's `odm` is, and nothing leaks into
 //! the user's namespace except the `...Fields` structs, which are public API.
 
+pub mod delete_rules;
 pub mod document;
 pub mod embedded;
 pub mod fields;

@@ -17,6 +17,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
             id_is_stored_as_is(cx, cont);
             only_the_id_is_underscore_id(cx, cont);
             one_plain_integer_version(cx, cont);
+            known_delete_rules(cx, cont);
         }
         Derive::Embedded => document_only_attributes(cx, cont),
     }
@@ -156,6 +157,33 @@ fn one_plain_integer_version(cx: &Ctxt, cont: &Container) {
     }
 }
 
+/// A delete rule is one of four known kinds, on a field stored as is (its
+/// stored value is the referenced `_id` the rule looks for).
+fn known_delete_rules(cx: &Ctxt, cont: &Container) {
+    use crate::codegen::delete_rules::KINDS;
+    for f in cont.fields() {
+        let Some(lit) = &f.attrs.on_delete else {
+            continue;
+        };
+        if !KINDS.iter().any(|(name, _)| *name == lit.value()) {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "unknown delete rule \"{}\"; expected \"cascade\", \"nullify\", \"pull\" or \"deny\"",
+                    lit.value()
+                ),
+            );
+        } else if !matches!(f.kind, FieldKind::Plain) {
+            cx.error_spanned_by(
+                lit,
+                "#[odm(on_delete)] goes on a reference field stored as is (`Ref<T>`, \
+                 `Option<Ref<T>>`, `Vec<Ref<T>>`), not on the id or a skipped, `with` or \
+                 `serde` field",
+            );
+        }
+    }
+}
+
 /// `i32`, `i64` or `u32`, as spelled (a type alias is checked by the trait bound).
 fn is_version_integer(ty: &syn::Type) -> bool {
     let syn::Type::Path(p) = ty else { return false };
@@ -188,6 +216,13 @@ fn document_only_attributes(cx: &Ctxt, cont: &Container) {
                 span,
                 "an embedded type has no id: #[odm(id)] only applies to #[derive(Document)]",
             ));
+        }
+        if let Some(lit) = &f.attrs.on_delete {
+            cx.error_spanned_by(
+                lit,
+                "delete rules apply to references held by a #[derive(Document)], not by an \
+                 embedded type: put the reference on a field of the document",
+            );
         }
         if f.attrs.version {
             cx.error_spanned_by(

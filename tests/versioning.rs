@@ -83,6 +83,20 @@ async fn replace_matches_the_read_version_and_increments_it() {
         }
         assert!(e.to_string().contains("reload"), "{e}");
         assert_eq!(stale.rev, 0, "a failed write leaves the model's version");
+        // Upserting cannot get around the guard either.
+        let e = counters
+            .replace_one(&mut stale)
+            .upsert(true)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Conflict { .. }), "{}: {e:?}", b.name);
+        let mut fresh = counter(50);
+        counters.replace_one(&mut fresh).upsert(true).await.unwrap();
+        assert_eq!(fresh.rev, 1, "{}", b.name);
+        counters
+            .delete_one(Counter::fields().id.eq(50))
+            .await
+            .unwrap();
         assert_eq!(counters.find_by_id(&1).await.unwrap().unwrap(), c);
 
         // A deleted document is NotFound, and is not resurrected.

@@ -337,7 +337,23 @@ impl<'a, M: Document> IntoFuture for ReplaceOne<'a, M> {
                 .backend()
                 .replace(ns.clone(), filter, doc, self.options)
                 .await
-                .map_err(|e| codec::single_write_error(ns, e))?;
+                .map_err(|e| match codec::single_write_error(ns, e) {
+                    // An upsert of a versioned model whose document exists at
+                    // another version tries to insert its `_id` again.
+                    Error::DuplicateKey { index, .. }
+                        if index == "_id_" && upsert && expected.is_some() =>
+                    {
+                        Error::Conflict {
+                            collection: ns.coll.to_string(),
+                            id: by_id
+                                .get("_id")
+                                .map(crate::value::display_bson)
+                                .unwrap_or_default(),
+                            expected_version: expected.unwrap_or_default(),
+                        }
+                    }
+                    other => other,
+                })?;
             if result.matched_count == 0 && result.upserted_id.is_none() && !upsert {
                 return Err(version::no_match(self.coll, by_id, expected).await);
             }

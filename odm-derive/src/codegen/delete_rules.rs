@@ -31,22 +31,27 @@ pub fn expand(cont: &Container) -> TokenStream {
         let ty = f.ty;
         let key = &f.key;
         let rules = quote!(#core::relation::delete_rules);
+        // Spanned at the field's type: a wrong shape is reported there, once
+        // (`RuleField` by the registration itself, the narrower shapes of
+        // `nullify` and `pull` by an assertion).
         let shape = match value.as_str() {
-            "nullify" => quote!(#rules::NullableRef),
-            "pull" => quote!(#rules::RefList),
-            _ => quote!(#rules::RuleField),
+            "nullify" => Some(quote!(#rules::NullableRef)),
+            "pull" => Some(quote!(#rules::RefList)),
+            _ => None,
         };
-        // Spanned at the field's type: a wrong shape is reported there.
-        let assert_shape = quote_spanned! {ty.span()=>
-            const _: fn() = || {
-                fn shape<F: ?Sized + #shape>() {}
-                shape::<#ty>();
-            };
-        };
+        let assert_shape = shape.map(|shape| {
+            quote_spanned! {ty.span()=>
+                const _: fn() = || {
+                    fn shape<F: ?Sized + #shape>() {}
+                    shape::<#ty>();
+                };
+            }
+        });
+        let target = quote_spanned! {ty.span()=> <#ty as #rules::RuleField>::Target };
         Some(quote! {
             #assert_shape
             #core::inventory::submit! {
-                #rules::DeleteRule::new::<#ident, <#ty as #rules::RuleField>::Target>(
+                #rules::DeleteRule::new::<#ident, #target>(
                     #key,
                     #rules::OnDelete::#variant,
                 )

@@ -136,7 +136,8 @@ fn one_plain_integer_version(cx: &Ctxt, cont: &Container) {
             cx.error_spanned_by(
                 f.ident,
                 format!(
-                    "a document has one version, and `{first}` is already marked                      #[odm(version)]; remove #[odm(version)] from `{}`",
+                    "a document has one version, and `{first}` is already marked \
+                     #[odm(version)]; remove #[odm(version)] from `{}`",
                     f.ident
                 ),
             );
@@ -151,7 +152,8 @@ fn one_plain_integer_version(cx: &Ctxt, cont: &Container) {
         } else if !is_version_integer(f.ty) {
             cx.error_spanned_by(
                 f.ty,
-                "a #[odm(version)] field is an integer counter of writes: declare it as                  `i64`, `i32` or `u32`",
+                "a #[odm(version)] field is an integer counter of writes: declare it as \
+                 `i64`, `i32` or `u32`",
             );
         }
     }

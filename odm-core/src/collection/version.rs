@@ -118,3 +118,133 @@ pub(super) fn advance<M: Document>(model: &mut M) {
         model.set_version(v.wrapping_add(1));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bson::oid::ObjectId;
+    use bson::raw::{RawDocument, RawDocumentBuf};
+
+    use super::*;
+    use crate::error::{DecodeError, EncodeError};
+
+    /// A hand-written versioned model (the derive is not available here).
+    struct Versioned {
+        id: ObjectId,
+        v: i64,
+    }
+
+    impl Document for Versioned {
+        const COLLECTION: &'static str = "versioned";
+        type Id = ObjectId;
+        type Fields = ();
+        fn fields() -> &'static () {
+            &()
+        }
+        fn id(&self) -> Option<&ObjectId> {
+            Some(&self.id)
+        }
+        fn set_id(&mut self, id: ObjectId) {
+            self.id = id;
+        }
+        fn to_document(&self) -> std::result::Result<RawDocumentBuf, EncodeError> {
+            Err(EncodeError::new("unused"))
+        }
+        fn from_document(_: &RawDocument) -> std::result::Result<Self, DecodeError> {
+            Err(DecodeError::invalid("unused"))
+        }
+        const VERSION: Option<&'static str> = Some("v");
+        fn version(&self) -> Option<i64> {
+            Some(self.v)
+        }
+        fn set_version(&mut self, version: i64) {
+            self.v = version;
+        }
+    }
+
+    struct Plain;
+
+    impl Document for Plain {
+        const COLLECTION: &'static str = "plain";
+        type Id = i64;
+        type Fields = ();
+        fn fields() -> &'static () {
+            &()
+        }
+        fn id(&self) -> Option<&i64> {
+            None
+        }
+        fn set_id(&mut self, _: i64) {}
+        fn to_document(&self) -> std::result::Result<RawDocumentBuf, EncodeError> {
+            Err(EncodeError::new("unused"))
+        }
+        fn from_document(_: &RawDocument) -> std::result::Result<Self, DecodeError> {
+            Err(DecodeError::invalid("unused"))
+        }
+    }
+
+    fn bumped<M: Document>(mut update: BsonDocument) -> BsonDocument {
+        bump::<M>(&mut update);
+        update
+    }
+
+    #[test]
+    fn updates_gain_an_increment_unless_they_write_the_version() {
+        assert_eq!(
+            bumped::<Versioned>(doc! { "$set": { "a": 1 } }),
+            doc! { "$set": { "a": 1 }, "$inc": { "v": 1 } }
+        );
+        assert_eq!(
+            bumped::<Versioned>(doc! { "$inc": { "n": 2 } }),
+            doc! { "$inc": { "n": 2, "v": 1 } }
+        );
+        for own in [
+            doc! { "$set": { "v": 9 } },
+            doc! { "$unset": { "v.x": "" } },
+            doc! { "$rename": { "old": "v" } },
+        ] {
+            assert_eq!(bumped::<Versioned>(own.clone()), own);
+        }
+        // `vx` is another field; a replacement document is not an operator update.
+        assert_eq!(
+            bumped::<Versioned>(doc! { "$set": { "vx": 1 } }),
+            doc! { "$set": { "vx": 1 }, "$inc": { "v": 1 } }
+        );
+        assert_eq!(bumped::<Versioned>(doc! { "a": 1 }), doc! { "a": 1 });
+        assert_eq!(
+            bumped::<Plain>(doc! { "$set": { "a": 1 } }),
+            doc! { "$set": { "a": 1 } }
+        );
+    }
+
+    #[test]
+    fn the_guard_matches_the_read_version_and_zero_matches_a_missing_field() {
+        assert_eq!(
+            guard::<Versioned>(doc! { "_id": 1 }, Some(3)),
+            doc! { "_id": 1, "v": 3_i64 }
+        );
+        assert_eq!(
+            guard::<Versioned>(doc! { "_id": 1 }, Some(0)),
+            doc! { "_id": 1, "v": { "$in": [0_i64, null] } }
+        );
+        assert_eq!(
+            guard::<Plain>(doc! { "_id": 1 }, Some(3)),
+            doc! { "_id": 1 }
+        );
+    }
+
+    #[test]
+    fn the_model_moves_to_the_next_version_only_after_the_write() {
+        let mut m = Versioned {
+            id: ObjectId::new(),
+            v: 4,
+        };
+        let seen = at_next_version(&mut m, |m| Ok(m.v)).unwrap();
+        assert_eq!((seen, m.v), (5, 4));
+        let failed: Result<()> =
+            at_next_version(&mut m, |_| Err(Error::unsupported("memory", "test")));
+        assert!(failed.is_err());
+        assert_eq!(m.v, 4);
+        advance(&mut m);
+        assert_eq!(m.v, 5);
+    }
+}

@@ -19,7 +19,8 @@
 //!
 //! Rules apply to deletes through [`Collection::delete_one`] and
 //! [`Collection::delete_many`], on the referencing model's own collection
-//! (`M::COLLECTION`). Every deny rule of the whole cascade is checked before
+//! (`M::COLLECTION`); `find_one_and_delete`, bulk writes and raw backend
+//! commands delete without them. Every deny rule of the whole cascade is checked before
 //! anything is written; then references are nullified or pulled, cascaded
 //! documents deleted, and the documents themselves last. A model no rule
 //! targets is deleted exactly as without rules: one command.
@@ -28,7 +29,8 @@
 //! [`Collection::delete_many`]: crate::Collection::delete_many
 
 use std::any::TypeId;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use bson::{doc, Bson, Document as BsonDocument, RawDocumentBuf};
 use futures::TryStreamExt;
@@ -105,9 +107,21 @@ pub fn rules_for<M: Document>() -> impl Iterator<Item = &'static DeleteRule> {
 }
 
 fn rules_for_type(target: TypeId) -> impl Iterator<Item = &'static DeleteRule> {
-    inventory::iter::<DeleteRule>
+    // The registry is fixed once the program runs: index it by target once,
+    // so a delete of a model without rules pays one hash lookup.
+    static BY_TARGET: OnceLock<HashMap<TypeId, Vec<&'static DeleteRule>>> = OnceLock::new();
+    BY_TARGET
+        .get_or_init(|| {
+            let mut index: HashMap<TypeId, Vec<&'static DeleteRule>> = HashMap::new();
+            for rule in inventory::iter::<DeleteRule> {
+                index.entry((rule.target)()).or_default().push(rule);
+            }
+            index
+        })
+        .get(&target)
         .into_iter()
-        .filter(move |r| (r.target)() == target)
+        .flatten()
+        .copied()
 }
 
 /// Whether any rule applies when a document of `M` is deleted.

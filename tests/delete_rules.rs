@@ -389,3 +389,56 @@ async fn deleting_a_model_without_rules_costs_one_command() {
         b.finish().await;
     }
 }
+
+#[derive(odm::Document, Debug, Clone, PartialEq)]
+struct Song {
+    id: i64,
+}
+
+#[derive(odm::Document, Debug, Clone, PartialEq)]
+struct Playlist {
+    id: i64,
+    #[odm(on_delete = "cascade")]
+    songs: Vec<Ref<Song>>,
+}
+
+#[tokio::test]
+async fn cascade_through_a_list_of_references() {
+    for b in common::backends().await {
+        let db = db_of(&b);
+        db.collection::<Song>()
+            .insert_many(&mut [Song { id: 1 }, Song { id: 2 }])
+            .await
+            .unwrap();
+        db.collection::<Playlist>()
+            .insert_many(&mut [
+                Playlist {
+                    id: 1,
+                    songs: vec![Ref::new(1), Ref::new(2)],
+                },
+                Playlist {
+                    id: 2,
+                    songs: vec![Ref::new(2)],
+                },
+            ])
+            .await
+            .unwrap();
+        db.collection::<Song>()
+            .delete_one(Song::fields().id.eq(1))
+            .await
+            .unwrap();
+        let left = db
+            .collection::<Playlist>()
+            .find(Filter::all())
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(
+            left.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [2],
+            "{}",
+            b.name
+        );
+        b.finish().await;
+    }
+}

@@ -210,3 +210,39 @@ async fn concurrent_read_modify_write_loses_no_update() {
         b.finish().await;
     }
 }
+
+#[derive(odm::Document, Debug, Clone, PartialEq)]
+#[odm(collection = "legacy")]
+struct Legacy {
+    id: i64,
+    hits: i64,
+    #[odm(version, default)]
+    rev: i64,
+}
+
+#[tokio::test]
+async fn a_document_stored_before_the_model_had_a_version_is_writable_once() {
+    for b in common::backends().await {
+        let db = db_of(&b);
+        let raw =
+            odm::bson::RawDocumentBuf::try_from(&odm::bson::doc! { "_id": 1_i64, "hits": 3_i64 })
+                .unwrap();
+        b.backend
+            .insert(b.ns("legacy"), vec![raw], Default::default())
+            .await
+            .unwrap();
+        let legacy = db.collection::<Legacy>();
+        let mut first = legacy.find_by_id(&1).await.unwrap().unwrap();
+        let mut second = first.clone();
+        assert_eq!(first.rev, 0);
+
+        first.hits += 1;
+        legacy.replace_one(&mut first).await.unwrap();
+        second.hits += 10;
+        let e = legacy.replace_one(&mut second).await.unwrap_err();
+        assert!(matches!(e, Error::Conflict { .. }), "{}: {e:?}", b.name);
+        let stored = legacy.find_by_id(&1).await.unwrap().unwrap();
+        assert_eq!((stored.hits, stored.rev), (4, 1), "{}", b.name);
+        b.finish().await;
+    }
+}

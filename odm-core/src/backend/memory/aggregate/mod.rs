@@ -16,10 +16,14 @@
 //! through `f64` (sums, differences and products are exact); time zones are
 //! UTC or fixed offsets (Olson names are an error, there is no tz database).
 
+pub(crate) mod deps;
 pub mod expr;
 mod output;
+mod raw;
+mod source;
 mod stages;
 
+use bson::raw::RawDocument;
 use bson::Document;
 
 use super::collation::Collation;
@@ -61,4 +65,25 @@ pub fn run_pipeline_collated(
     };
     let compiled = stages::compile(body, &ctx, true)?;
     stages::run(&compiled, input, &ctx)
+}
+
+/// [`run_pipeline_collated`] over a collection's stored documents: leading
+/// `$match` stages test the raw bytes, a `$group` after them reads only the
+/// values it groups and accumulates, and otherwise each document is decoded
+/// only to the top-level fields the pipeline can read.
+pub fn run_pipeline_raw<'r>(
+    input: impl IntoIterator<Item = &'r RawDocument>,
+    pipeline: &[Document],
+    vars: &expr::Vars,
+    lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
+    collation: Option<&Collation>,
+) -> Result<Vec<Document>, CommandError> {
+    let (body, _) = split_output(pipeline)?;
+    let ctx = stages::Ctx {
+        vars,
+        lookup,
+        collation,
+    };
+    let compiled = stages::compile(body, &ctx, true)?;
+    source::run(input, &compiled, &ctx)
 }

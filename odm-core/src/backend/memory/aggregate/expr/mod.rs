@@ -31,7 +31,7 @@ pub use convert::type_name;
 
 /// Number helpers shared with the `$group` accumulators.
 pub(crate) mod arith_support {
-    pub(crate) use super::number::{as_num, Summer, Variance};
+    pub(crate) use super::number::{as_num, Num, Summer, Variance};
 }
 
 /// Sort-key helpers shared with `$top`/`$bottom`.
@@ -127,6 +127,11 @@ impl Expr {
             Node::Path(p) => Ok(doc_path_ref(root, p)),
             _ => Ok(self.eval(root, vars)?.map(Cow::Owned)),
         }
+    }
+
+    /// The compiled tree, for analyses and evaluators outside this module.
+    pub(crate) fn node(&self) -> &Node {
+        &self.node
     }
 
     /// The field path this expression reads when it is exactly `"$a.b"`.

@@ -3,6 +3,7 @@
 
 mod accumulators;
 mod bucket_auto;
+mod fill;
 mod graph;
 mod group;
 mod lookup;
@@ -53,6 +54,8 @@ pub(crate) enum Stage {
     Redact(Expr),
     BucketAuto(Box<bucket_auto::BucketAuto>),
     SetWindowFields(Box<window::SetWindowFields>),
+    /// A stage MongoDB rewrites into others (`$fill`).
+    Seq(Vec<Stage>),
 }
 
 impl Stage {
@@ -99,6 +102,7 @@ impl Stage {
                 deps.whole();
                 true
             }
+            Stage::Seq(stages) => stages.iter().any(|s| s.deps(deps)),
         }
     }
 }
@@ -309,6 +313,7 @@ fn compile_stage(
         "$setWindowFields" => Stage::SetWindowFields(Box::new(window::SetWindowFields::compile(
             doc("$setWindowFields")?,
         )?)),
+        "$fill" => Stage::Seq(fill::compile(spec)?),
         "$out" | "$merge" => {
             return Err(err(
                 40601,
@@ -380,6 +385,7 @@ pub(crate) fn run(
             Stage::GraphLookup(g) => g.run(docs, ctx)?,
             Stage::BucketAuto(b) => b.run(docs, ctx.vars)?,
             Stage::SetWindowFields(w) => w.run(docs, ctx.vars)?,
+            Stage::Seq(sub) => run(sub, docs, ctx)?,
             Stage::Redact(e) => {
                 let mut out = Vec::with_capacity(docs.len());
                 for d in docs {

@@ -374,6 +374,7 @@ fn match_and_sort() {
 }
 
 mod advanced;
+mod fill;
 
 #[test]
 fn sort_descending_with_tie_breaker() {

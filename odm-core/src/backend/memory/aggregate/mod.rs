@@ -8,9 +8,13 @@
 //! `$sort`, `$skip`, `$limit`, `$count`, `$unwind`, `$lookup` (equality,
 //! `let` + `pipeline`, or both), `$graphLookup`, `$replaceRoot`/`$replaceWith`,
 //! `$facet`, `$sortByCount`, `$sample`, `$documents`, `$bucket`,
-//! `$bucketAuto` (no `granularity`), `$unionWith`, `$redact` and
-//! `$setWindowFields`; `$out`/`$merge` are parsed by [`split_output`] for the
-//! caller to write. Expressions are in [`expr`].
+//! `$bucketAuto` (no `granularity`), `$unionWith`, `$redact`,
+//! `$setWindowFields` (with `$locf` and `$linearFill`), `$fill` and
+//! `$densify`; `$out`/`$merge` are parsed by [`split_output`] for the caller
+//! to write. Expressions are in [`expr`].
+//!
+//! Over a collection, [`run_pipeline_raw`] starts from the stored raw
+//! documents and decodes only what the pipeline reads (see `source`).
 //!
 //! Known approximations: Decimal128 division, roots and logarithms go
 //! through `f64` (sums, differences and products are exact); time zones are

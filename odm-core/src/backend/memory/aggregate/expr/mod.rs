@@ -31,8 +31,11 @@ pub use convert::type_name;
 
 /// Number helpers shared with the `$group` accumulators.
 pub(crate) mod arith_support {
-    pub(crate) use super::number::{as_num, Num, Summer, Variance};
+    pub(crate) use super::number::{add_nums, as_num, Num, Summer, Variance};
 }
+
+/// Calendar arithmetic shared with `$densify`.
+pub(crate) use date_calc::add_to_date;
 
 /// Sort-key helpers shared with `$top`/`$bottom`.
 pub(crate) mod sort_support {

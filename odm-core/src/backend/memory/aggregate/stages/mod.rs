@@ -3,6 +3,7 @@
 
 mod accumulators;
 mod bucket_auto;
+mod densify;
 mod fill;
 mod graph;
 mod group;
@@ -54,6 +55,7 @@ pub(crate) enum Stage {
     Redact(Expr),
     BucketAuto(Box<bucket_auto::BucketAuto>),
     SetWindowFields(Box<window::SetWindowFields>),
+    Densify(Box<densify::Densify>),
     /// A stage MongoDB rewrites into others (`$fill`).
     Seq(Vec<Stage>),
 }
@@ -98,7 +100,8 @@ impl Stage {
             | Stage::GraphLookup(_)
             | Stage::Redact(_)
             | Stage::BucketAuto(_)
-            | Stage::SetWindowFields(_) => {
+            | Stage::SetWindowFields(_)
+            | Stage::Densify(_) => {
                 deps.whole();
                 true
             }
@@ -314,6 +317,7 @@ fn compile_stage(
             doc("$setWindowFields")?,
         )?)),
         "$fill" => Stage::Seq(fill::compile(spec)?),
+        "$densify" => Stage::Densify(Box::new(densify::Densify::compile(spec)?)),
         "$out" | "$merge" => {
             return Err(err(
                 40601,
@@ -386,6 +390,7 @@ pub(crate) fn run(
             Stage::BucketAuto(b) => b.run(docs, ctx.vars)?,
             Stage::SetWindowFields(w) => w.run(docs, ctx.vars)?,
             Stage::Seq(sub) => run(sub, docs, ctx)?,
+            Stage::Densify(d) => d.run(docs)?,
             Stage::Redact(e) => {
                 let mut out = Vec::with_capacity(docs.len());
                 for d in docs {

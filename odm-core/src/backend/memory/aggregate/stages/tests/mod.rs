@@ -374,6 +374,7 @@ fn match_and_sort() {
 }
 
 mod advanced;
+mod densify;
 mod fill;
 
 #[test]

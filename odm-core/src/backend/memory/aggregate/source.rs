@@ -181,4 +181,62 @@ mod tests {
         let e = run([&*raw], &compiled, &ctx).unwrap_err();
         assert_eq!(e.code, 2);
     }
+
+    /// Through the engine: the stored documents go in raw, a `$lookup` may
+    /// read the same collection (the snapshot released its lock), and
+    /// `$out` may replace it.
+    #[tokio::test]
+    async fn engine_aggregate_over_stored_documents() {
+        use futures::TryStreamExt;
+
+        use crate::backend::memory::MemoryBackend;
+        use crate::backend::{AggregateOptions, Backend, InsertOptions, Namespace};
+
+        let b = MemoryBackend::new();
+        let ns = Namespace::new("db", "people");
+        let raw = docs()
+            .iter()
+            .map(|d| RawDocumentBuf::try_from(d).unwrap())
+            .collect();
+        b.insert(ns.clone(), raw, InsertOptions::default())
+            .await
+            .unwrap();
+        let run = |pipeline: Vec<Document>| {
+            let b = &b;
+            let ns = ns.clone();
+            async move {
+                let out: Vec<RawDocumentBuf> = b
+                    .aggregate(ns, pipeline, AggregateOptions::default())
+                    .await
+                    .unwrap()
+                    .try_collect()
+                    .await
+                    .unwrap();
+                out.iter()
+                    .map(|d| Document::try_from(&**d).unwrap())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let out = run(vec![
+            doc! {"$match": {"city": "Oslo"}},
+            doc! {"$lookup": {"from": "people", "localField": "city", "foreignField": "city", "as": "same"}},
+            doc! {"$group": {"_id": "$city", "n": {"$sum": {"$size": "$same"}}}},
+        ])
+        .await;
+        assert_eq!(out, vec![doc! {"_id": "Oslo", "n": 4}]);
+        let out = run(vec![
+            doc! {"$group": {"_id": "$city", "ages": {"$sum": "$age"}}},
+            doc! {"$sort": {"ages": -1}},
+            doc! {"$limit": 1},
+        ])
+        .await;
+        assert_eq!(out, vec![doc! {"_id": "Oslo", "ages": 80}]);
+        run(vec![
+            doc! {"$match": {"_id": {"$lt": 3}}},
+            doc! {"$out": "people"},
+        ])
+        .await;
+        let left = run(vec![doc! {"$project": {"_id": 1}}]).await;
+        assert_eq!(left, vec![doc! {"_id": 1}, doc! {"_id": 2}]);
+    }
 }

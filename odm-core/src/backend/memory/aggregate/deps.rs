@@ -45,6 +45,11 @@ impl Deps {
         }
     }
 
+    /// The top-level fields needed (the whole document may be needed too).
+    pub(crate) fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
     /// Record what an expression reads from `$$CURRENT`/`$$ROOT`.
     pub(crate) fn node(&mut self, node: &Node) {
         match node {

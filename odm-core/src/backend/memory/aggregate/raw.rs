@@ -72,20 +72,82 @@ pub(crate) fn is_simple(node: &Node) -> bool {
     }
 }
 
-/// Evaluate a simple expression (see [`is_simple`]) against `doc`, with the
-/// evaluator's semantics: `None` is missing, paths through arrays collect
-/// what each element yields, missing fields of an object are left out.
-pub(crate) fn eval<'a>(
-    node: &'a Node,
-    doc: &'a RawDocument,
-) -> Result<Option<Val<'a>>, CommandError> {
+/// The top-level fields of one stored document that the expressions read,
+/// found in a single scan; fields it was not told about are looked up in
+/// the document.
+pub(crate) struct Row<'a> {
+    names: Vec<String>,
+    vals: Vec<Option<RawBsonRef<'a>>>,
+    doc: Option<&'a RawDocument>,
+}
+
+impl<'a> Row<'a> {
+    /// A row that prefetches `names`.
+    pub(crate) fn new(names: Vec<String>) -> Self {
+        let vals = vec![None; names.len()];
+        Row {
+            names,
+            vals,
+            doc: None,
+        }
+    }
+
+    /// Point the row at `doc` (the first occurrence of a name wins, as in
+    /// [`RawDocument::get`]).
+    pub(crate) fn load(&mut self, doc: &'a RawDocument) -> Result<(), CommandError> {
+        self.doc = Some(doc);
+        self.vals.iter_mut().for_each(|v| *v = None);
+        let mut missing = self.names.len();
+        for el in doc.iter_elements() {
+            if missing == 0 {
+                break;
+            }
+            let el = el.map_err(invalid)?;
+            let key = el.key().as_str();
+            let slot = self
+                .names
+                .iter()
+                .position(|n| n == key)
+                .and_then(|i| self.vals.get_mut(i));
+            if let Some(slot @ None) = slot {
+                *slot = Some(el.value().map_err(invalid)?);
+                missing -= 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, name: &str) -> Result<Option<RawBsonRef<'a>>, CommandError> {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => Ok(self.vals.get(i).copied().flatten()),
+            None => match self.doc {
+                Some(d) => d.get(name).map_err(invalid),
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+/// Evaluate a simple expression (see [`is_simple`]) against the document
+/// `row` holds, with the evaluator's semantics: `None` is missing, paths
+/// through arrays collect what each element yields, missing fields of an
+/// object are left out.
+pub(crate) fn eval<'a>(node: &'a Node, row: &Row<'a>) -> Result<Option<Val<'a>>, CommandError> {
     match node {
         Node::Lit(v) => Ok(Some(Val::Lit(v))),
-        Node::Path(p) | Node::Var(_, p) => path(doc, p),
+        Node::Path(p) | Node::Var(_, p) => {
+            let Some((first, rest)) = p.split_first() else {
+                return Ok(None);
+            };
+            Ok(match row.get(first)? {
+                None => None,
+                Some(v) => descend(v, rest)?,
+            })
+        }
         Node::Doc(fields) => {
             let mut out = bson::Document::new();
             for (k, n) in fields {
-                if let Some(v) = eval(n, doc)? {
+                if let Some(v) = eval(n, row)? {
                     out.insert(k.clone(), v.into_bson()?);
                 }
             }
@@ -99,16 +161,16 @@ pub(crate) fn eval<'a>(
     }
 }
 
-fn path<'a>(doc: &'a RawDocument, path: &[String]) -> Result<Option<Val<'a>>, CommandError> {
-    let Some((first, rest)) = path.split_first() else {
-        return Ok(None);
-    };
-    let Some(v) = doc.get(first).map_err(invalid)? else {
-        return Ok(None);
+/// The rest of a path from a value it reached.
+fn descend<'a>(v: RawBsonRef<'a>, rest: &[String]) -> Result<Option<Val<'a>>, CommandError> {
+    let Some((first, tail)) = rest.split_first() else {
+        return Ok(Some(Val::Raw(v)));
     };
     Ok(match v {
-        v if rest.is_empty() => Some(Val::Raw(v)),
-        RawBsonRef::Document(d) => return self::path(d, rest),
+        RawBsonRef::Document(d) => match d.get(first).map_err(invalid)? {
+            Some(next) => return descend(next, tail),
+            None => None,
+        },
         RawBsonRef::Array(_) => {
             let v = Bson::try_from(v).map_err(invalid)?;
             value_path(&v, rest).map(Val::Owned)
@@ -129,9 +191,18 @@ mod tests {
         let e = Expr::compile(&expr).unwrap();
         assert!(is_simple(e.node()), "{expr} should be simple");
         let raw = RawDocumentBuf::try_from(d).unwrap();
-        let got = eval(e.node(), &raw)
+        // Prefetched or not, the answer is the same.
+        let mut some = Row::new(vec!["a".into(), "zz".into()]);
+        some.load(&raw).unwrap();
+        let got = eval(e.node(), &some)
             .unwrap()
             .map(|v| v.into_bson().unwrap());
+        let mut none = Row::new(Vec::new());
+        none.load(&raw).unwrap();
+        let again = eval(e.node(), &none)
+            .unwrap()
+            .map(|v| v.into_bson().unwrap());
+        assert_eq!(got, again, "{expr}");
         assert_eq!(got, e.eval(d, &Vars::default()).unwrap(), "{expr}");
         got
     }

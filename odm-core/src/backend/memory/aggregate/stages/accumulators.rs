@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use bson::raw::RawDocument;
 use bson::{Bson, Document};
 
 use super::err;
@@ -204,17 +203,18 @@ impl AccSpec {
         self.n.is_none() && self.sort.is_none() && raw::is_simple(self.input.node())
     }
 
-    /// Fold one stored document into `state` (see [`AccSpec::raw_capable`]).
+    /// Fold the stored document `row` holds into `state` (see
+    /// [`AccSpec::raw_capable`]).
     pub(crate) fn add_raw(
         &self,
         state: &mut AccState,
-        doc: &RawDocument,
+        row: &raw::Row<'_>,
     ) -> Result<(), CommandError> {
         if let AccState::Count(c) = state {
             *c += 1;
             return Ok(());
         }
-        let v = raw::eval(self.input.node(), doc)?;
+        let v = raw::eval(self.input.node(), row)?;
         // The numeric accumulators read numbers in place.
         match state {
             AccState::Sum(s) => {

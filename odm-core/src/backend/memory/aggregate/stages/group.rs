@@ -157,9 +157,13 @@ impl Group {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut groups: Groups = Vec::new();
         let mut buf = Vec::new();
+        // One scan of each document for every top-level field the group reads.
+        let mut deps = Deps::default();
+        self.deps(&mut deps);
+        let mut row = raw::Row::new(deps.fields().to_vec());
         for d in docs {
-            let d = d?;
-            let id = raw::eval(self.id.node(), d)?;
+            row.load(d?)?;
+            let id = raw::eval(self.id.node(), &row)?;
             buf.clear();
             match &id {
                 Some(v) => v.key_bytes(&mut buf)?,
@@ -181,7 +185,7 @@ impl Group {
             };
             if let Some((_, states)) = groups.get_mut(gi) {
                 for (spec, state) in self.accs.iter().zip(states.iter_mut()) {
-                    spec.add_raw(state, d)?;
+                    spec.add_raw(state, &row)?;
                 }
             }
         }

@@ -17,8 +17,8 @@
 //! documents and decodes only what the pipeline reads (see `source`).
 //!
 //! Known approximations: Decimal128 division, roots and logarithms go
-//! through `f64` (sums, differences and products are exact); time zones are
-//! UTC or fixed offsets (Olson names are an error, there is no tz database).
+//! through `f64` (sums, differences and products are exact). Time zones are
+//! UTC, fixed offsets or Olson names (`chrono-tz`'s IANA database).
 
 pub(crate) mod deps;
 pub mod expr;

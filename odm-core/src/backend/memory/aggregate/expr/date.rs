@@ -57,7 +57,7 @@ impl Zone {
     }
 
     /// The wall-clock time at instant `d`.
-    pub(crate) fn to_local(self, d: bson::DateTime) -> Option<NaiveDateTime> {
+    pub(crate) fn wall_clock(self, d: bson::DateTime) -> Option<NaiveDateTime> {
         self.local_at(d).map(|(local, _)| local)
     }
 
@@ -66,7 +66,7 @@ impl Zone {
     /// that never occurs (skipped when clocks go forward) is read with the
     /// offset in force before the change, so it lands after the gap, as
     /// MongoDB's date library does.
-    pub(crate) fn from_local(self, local: NaiveDateTime) -> bson::DateTime {
+    pub(crate) fn instant(self, local: NaiveDateTime) -> bson::DateTime {
         let offset = match self {
             Zone::Fixed(off) => off,
             Zone::Named(tz) => match tz.offset_from_local_datetime(&local) {
@@ -125,15 +125,7 @@ fn parse_with_tz(s: &str, tz: Zone) -> Option<bson::DateTime> {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
     })?;
     let tz = if utc { Zone::UTC } else { tz };
-    Some(tz.from_local(local))
-}
-
-pub(super) fn from_local(local: NaiveDateTime, tz: Zone) -> bson::DateTime {
-    tz.from_local(local)
-}
-
-pub(super) fn to_local(d: bson::DateTime, tz: Zone) -> Option<NaiveDateTime> {
-    tz.to_local(d)
+    Some(tz.instant(local))
 }
 
 /// A `timezone` argument: UTC/GMT, `Z`, an offset `+hh`, `+hhmm`, `+hh:mm`,
@@ -258,7 +250,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             let Some(tz) = timezone(tz_arg.unwrap_or(&None))? else {
                 return Ok(Some(Bson::Null));
             };
-            let Some(t) = to_local(d, tz) else {
+            let Some(t) = tz.wall_clock(d) else {
                 return Ok(Some(Bson::Null));
             };
             if op == Op::DateToParts {
@@ -401,7 +393,7 @@ fn date_from_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, Co
                 let f = f.replace("%L", "%3f");
                 NaiveDateTime::parse_from_str(text, &f)
                     .ok()
-                    .map(|t| from_local(t, tz))
+                    .map(|t| tz.instant(t))
                     .or_else(|| {
                         DateTime::parse_from_str(text, &f)
                             .ok()
@@ -411,7 +403,7 @@ fn date_from_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, Co
                         NaiveDate::parse_from_str(text, &f)
                             .ok()
                             .and_then(|d| d.and_hms_opt(0, 0, 0))
-                            .map(|t| from_local(t, tz))
+                            .map(|t| tz.instant(t))
                     })
             }
             Some(other) => {

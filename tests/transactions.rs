@@ -76,7 +76,9 @@ async fn seed(db: &Database, wallets: &[Wallet]) {
 
 #[tokio::test]
 async fn commit_makes_every_write_visible_at_once() {
+    let mut ran = Vec::new();
     for (b, db) in dbs().await {
+        ran.push(b.name);
         seed(&db, &[wallet("a", 100), wallet("b", 0)]).await;
         let outside = db.clone();
         let (tx_seen, outside_seen) = db

@@ -133,6 +133,16 @@ impl Error {
     pub fn has_error_label(&self, label: &str) -> bool {
         match self {
             Error::Command(e) => e.has_label(label),
+            // A network error keeps the driver's error, labels included.
+            #[cfg(feature = "mongodb")]
+            Error::Connection {
+                source: Some(s), ..
+            }
+            | Error::Backend {
+                source: Some(s), ..
+            } => s
+                .downcast_ref::<mongodb::error::Error>()
+                .is_some_and(|e| e.contains_label(label)),
             _ => false,
         }
     }

@@ -194,13 +194,13 @@ async fn a_unique_index_violation_aborts_the_whole_transaction() {
     }
 }
 
-/// Two tasks each add 1 to the same document 25 times, every increment in
+/// Two tasks each add 1 to the same document 50 times, every increment in
 /// a transaction of its own that reads then writes: the conflicts are
 /// retried, and no increment is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_transactions_on_one_document_add_up() {
     const TASKS: usize = 2;
-    const EACH: i64 = 25;
+    const EACH: i64 = 50;
     for (b, db) in dbs().await {
         seed(&db, &[wallet("hot", 0)]).await;
         let conflicts = Arc::new(AtomicU32::new(0));

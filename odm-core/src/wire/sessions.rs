@@ -7,9 +7,14 @@
 //! `txnNumber` replaces (and aborts) the previous one, as on a server.
 //! Sessions without a transaction cost nothing here (the server keeps no
 //! other session state), so `endSessions` only aborts open transactions.
+//! A transaction still open after [`LIFETIME`] (MongoDB's
+//! `transactionLifetimeLimitSeconds`) is aborted when the next one starts,
+//! so a client that vanished mid-transaction does not hold its documents
+//! locked forever.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use bson::{Bson, Document};
 
@@ -22,10 +27,14 @@ pub(crate) struct Sessions {
     open: Mutex<HashMap<Vec<u8>, Txn>>,
 }
 
+/// How long a transaction may stay open (MongoDB's default, 60 s).
+pub(crate) const LIFETIME: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Clone)]
 struct Txn {
     number: i64,
     handle: TxnHandle,
+    started: Instant,
 }
 
 /// What a command's session fields ask for.
@@ -82,16 +91,24 @@ impl Sessions {
         };
         if body.get("startTransaction") == Some(&Bson::Boolean(true)) {
             let handle = backend.start_transaction().await?;
-            let replaced = self.open().insert(
-                key,
-                Txn {
+            let now = Instant::now();
+            let abandoned: Vec<Txn> = {
+                let mut open = self.open();
+                let mut out: Vec<Txn> = open
+                    .extract_if(|_, t| now.duration_since(t.started) > LIFETIME)
+                    .map(|(_, t)| t)
+                    .collect();
+                let txn = Txn {
                     number,
                     handle: handle.clone(),
-                },
-            );
-            if let Some(old) = replaced {
-                // A retried start of the same number is refused by the
-                // backend's own state; an older transaction is abandoned.
+                    started: now,
+                };
+                // The session's previous transaction is over.
+                out.extend(open.insert(key, txn));
+                out
+            };
+            for old in abandoned {
+                // Committed ones refuse the abort: nothing to undo.
                 let _ = backend.abort_transaction(old.handle).await;
             }
             return Ok(Role::In(handle));
@@ -209,5 +226,25 @@ mod tests {
                 .code(),
             Some(251)
         );
+    }
+
+    #[tokio::test]
+    async fn a_transaction_past_its_lifetime_is_aborted_when_another_starts() {
+        let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+        let sessions = Sessions::default();
+        let start = |n: u8| {
+            doc! {"insert": "c", "lsid": lsid(n), "txnNumber": 1_i64,
+            "autocommit": false, "startTransaction": true}
+        };
+        let Role::In(old) = sessions.role(&backend, &start(1)).await.unwrap() else {
+            panic!("not in a transaction")
+        };
+        for txn in sessions.open().values_mut() {
+            txn.started -= LIFETIME + Duration::from_secs(1);
+        }
+        sessions.role(&backend, &start(2)).await.unwrap();
+        assert_eq!(sessions.open().len(), 1);
+        let e = backend.commit_transaction(old).await.unwrap_err();
+        assert_eq!(e.code(), Some(251));
     }
 }

@@ -353,3 +353,23 @@ async fn nested_transactions_join_the_outer_one() {
         b.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_database_kept_past_its_transaction_refuses_to_run_outside_it() {
+    for (b, db) in dbs().await {
+        seed(&db, &[wallet("a", 1)]).await;
+        let kept = db
+            .transaction(|tx| Box::pin(async move { Ok(tx) }))
+            .await
+            .unwrap();
+        assert!(kept.in_transaction());
+        let f = Wallet::fields();
+        let late = kept
+            .collection::<Wallet>()
+            .update_one(f.id.eq("a".to_string()), f.cents.set(99))
+            .await;
+        assert!(late.is_err(), "{}: {late:?}", b.name);
+        assert_eq!(cents(&db, "a").await, Some(1), "{}", b.name);
+        b.finish().await;
+    }
+}

@@ -29,7 +29,7 @@ use super::*;
 use crate::error::{Error, Result};
 use convert::{collation, hint, to_i64};
 use errors::map_error;
-use session::{in_session, txn_of, MongoTxn};
+use session::{in_session, own, txn_of, MongoTxn};
 
 /// A [`Backend`] over a `mongodb::Client`.
 #[derive(Debug, Clone)]
@@ -638,23 +638,23 @@ impl Backend for MongoBackend {
     fn commit_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             self.note("commitTransaction", &"admin", None);
-            let Some(t) = txn_of(Some(&txn))? else {
-                return Ok(());
-            };
+            let t = own(&txn)?;
             let mut session = t.session().await;
-            session
+            let result = session
                 .commit_transaction()
                 .await
-                .map_err(|e| map_error(e, &"admin"))
+                .map_err(|e| map_error(e, &"admin"));
+            // Retrying the commit stays possible: only operations are refused.
+            t.finish();
+            result
         })
     }
 
     fn abort_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             self.note("abortTransaction", &"admin", None);
-            let Some(t) = txn_of(Some(&txn))? else {
-                return Ok(());
-            };
+            let t = own(&txn)?;
+            t.finish();
             let mut session = t.session().await;
             session
                 .abort_transaction()

@@ -348,3 +348,6 @@ impl Backend for InTxn {
         self.inner.abort_transaction(txn)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -325,3 +325,54 @@ async fn out_stages_and_foreign_handles_are_refused() {
     assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
     b.abort_transaction(t).await.unwrap();
 }
+
+#[tokio::test]
+async fn views_and_lookups_read_the_transaction_state() {
+    let b = seeded().await;
+    let view = Namespace::new("db", "big");
+    b.create_collection(
+        view.clone(),
+        CreateCollectionOptions {
+            view_on: Some("coll".into()),
+            pipeline: Some(vec![doc! {"$match": {"v": {"$gte": 15}}}]),
+            ..CreateCollectionOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let t = b.start_transaction().await.unwrap();
+    update_in(&b, ns(), Some(&t), 1, doc! {"v": 15})
+        .await
+        .unwrap();
+    insert_in(&b, other(), Some(&t), rawdoc! {"_id": 7, "of": 2})
+        .await
+        .unwrap();
+    assert_eq!(
+        values(&in_txn(&b, view.clone(), &t).await),
+        [(1, 15), (2, 20)]
+    );
+    assert_eq!(values(&all(&b, view.clone()).await), [(2, 20)]);
+    let pipeline = vec![
+        doc! {"$lookup": {"from": "other", "localField": "_id", "foreignField": "of", "as": "o"}},
+        doc! {"$project": {"n": {"$size": "$o"}}},
+    ];
+    let run = |txn: Option<TxnHandle>| {
+        let options = AggregateOptions {
+            txn,
+            ..AggregateOptions::default()
+        };
+        b.aggregate(ns(), pipeline.clone(), options)
+    };
+    let inside: Vec<RawDocumentBuf> = run(Some(t.clone()))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let sizes: Vec<i32> = inside.iter().map(|d| d.get_i32("n").unwrap()).collect();
+    assert_eq!(sizes, [0, 1]);
+    let outside: Vec<RawDocumentBuf> = run(None).await.unwrap().try_collect().await.unwrap();
+    let sizes: Vec<i32> = outside.iter().map(|d| d.get_i32("n").unwrap()).collect();
+    assert_eq!(sizes, [0, 0]);
+    b.abort_transaction(t).await.unwrap();
+}

@@ -53,8 +53,8 @@ use crate::error::{CommandError, Error, Result};
 /// The in-memory backend.
 ///
 /// Supports transactions (snapshot isolation, all-or-nothing commit; see
-/// [`Backend::start_transaction`]). Internally a clone is the same engine:
-/// an operation in a transaction runs on a clone whose catalog is bound to it.
+/// [`Backend::start_transaction`]). A clone is another handle to the same
+/// engine (an operation in a transaction runs on a clone bound to it).
 #[derive(Debug, Default, Clone)]
 pub struct MemoryBackend {
     log: Arc<CommandLog>,

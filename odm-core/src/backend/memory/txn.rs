@@ -23,8 +23,12 @@
 //! journal's documents merged in. Every collection is checked before any is
 //! installed, so a commit applies all of its writes or none.
 //!
-//! Deviation from MongoDB: each collection's snapshot is taken when the
-//! transaction first touches that collection, not at its first operation.
+//! Deviations from MongoDB: each collection's snapshot is taken when the
+//! transaction first touches that collection, not at its first operation;
+//! a plain write to a document an open transaction has written does not
+//! wait for it (the transaction then fails at commit instead); and the
+//! copy costs O(documents) of the collection (pointers and `_id` keys, not
+//! the documents), which is fine for tests and small collections.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLockWriteGuard};

@@ -328,15 +328,14 @@ async fn nested_transactions_join_the_outer_one() {
         let err = db
             .transaction(|tx| {
                 Box::pin(async move {
-                    tx.transaction(|inner| {
-                        Box::pin(async move {
-                            assert!(inner.in_transaction());
-                            inner
-                                .collection::<Wallet>()
-                                .insert_one(&mut wallet("n", 1))
-                                .await?;
-                            Ok(())
-                        })
+                    // A plain `async` block works as well as a boxed one.
+                    tx.transaction(|inner| async move {
+                        assert!(inner.in_transaction());
+                        inner
+                            .collection::<Wallet>()
+                            .insert_one(&mut wallet("n", 1))
+                            .await?;
+                        Ok(())
                     })
                     .await?;
                     // The inner call did not commit on its own.

@@ -1,10 +1,11 @@
 //! `Database`: a backend and a database name, the entry point of the typed API.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::backend::memory::MemoryBackend;
-use crate::backend::{Backend, BoxFuture, CommandLog, Namespace, TxnHandle};
+use crate::backend::{Backend, CommandLog, Namespace, TxnHandle};
 use crate::collection::Collection;
 use crate::document::Document;
 use crate::error::Result;
@@ -60,6 +61,8 @@ impl Database {
     /// Run `body` in a multi-document transaction and commit it: all of its
     /// writes become visible at once, or none. `body` gets a `Database`
     /// bound to the transaction; everything obtained from it runs inside.
+    /// It returns a `Send` future: `|tx| async move { .. }`, or a boxed one
+    /// (`|tx| Box::pin(async move { .. })`) when it must name its type.
     ///
     /// Like the drivers' `with_transaction`, the whole `body` runs again
     /// after an error labelled `TransientTransactionError` (a `112
@@ -76,23 +79,24 @@ impl Database {
     /// # async fn demo() -> odm_core::Result<()> {
     /// use odm_core::bson::doc;
     /// let db = odm_core::Database::memory();
+    /// use odm_core::backend::UpdateModification::Document as Update;
     /// let moved = db
-    ///     .transaction(|tx| {
-    ///         Box::pin(async move {
-    ///             let ns = tx.namespace("accounts");
-    ///             let b = tx.backend();
-    ///             b.update(ns.clone(), doc! {"_id": 1}, odm_core::backend::UpdateModification::Document(doc! {"$inc": {"balance": -10}}), Default::default()).await?;
-    ///             b.update(ns, doc! {"_id": 2}, odm_core::backend::UpdateModification::Document(doc! {"$inc": {"balance": 10}}), Default::default()).await?;
-    ///             Ok(10)
-    ///         })
+    ///     .transaction(|tx| async move {
+    ///         let (ns, b) = (tx.namespace("accounts"), tx.backend());
+    ///         let debit = Update(doc! {"$inc": {"balance": -10}});
+    ///         let credit = Update(doc! {"$inc": {"balance": 10}});
+    ///         b.update(ns.clone(), doc! {"_id": 1}, debit, Default::default()).await?;
+    ///         b.update(ns, doc! {"_id": 2}, credit, Default::default()).await?;
+    ///         Ok(10)
     ///     })
     ///     .await?;
     /// assert_eq!(moved, 10);
     /// # Ok(()) }
     /// ```
-    pub fn transaction<T, F>(&self, body: F) -> Transaction<F, T>
+    pub fn transaction<T, F, Fut>(&self, body: F) -> Transaction<F, T>
     where
-        F: FnMut(Database) -> BoxFuture<'static, Result<T>> + Send + 'static,
+        F: FnMut(Database) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>> + Send + 'static,
         T: Send + 'static,
     {
         Transaction::new(self.clone(), body)

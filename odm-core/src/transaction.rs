@@ -37,9 +37,10 @@ pub struct Transaction<F, T> {
     _out: PhantomData<fn() -> T>,
 }
 
-impl<F, T> Transaction<F, T>
+impl<F, T, Fut> Transaction<F, T>
 where
-    F: FnMut(Database) -> BoxFuture<'static, Result<T>> + Send + 'static,
+    F: FnMut(Database) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
     pub(crate) fn new(db: Database, body: F) -> Self {
@@ -111,9 +112,10 @@ where
     }
 }
 
-impl<F, T> IntoFuture for Transaction<F, T>
+impl<F, T, Fut> IntoFuture for Transaction<F, T>
 where
-    F: FnMut(Database) -> BoxFuture<'static, Result<T>> + Send + 'static,
+    F: FnMut(Database) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
     type Output = Result<T>;

@@ -372,3 +372,84 @@ async fn a_database_kept_past_its_transaction_refuses_to_run_outside_it() {
         b.finish().await;
     }
 }
+
+/// Tasks move money between wallets, each transfer a transaction that reads
+/// both balances and writes both; a reader sums all wallets meanwhile.
+/// Money is never created or lost, and no reader ever sees half a transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_transfers_keep_the_total_for_every_reader() {
+    const WALLETS: usize = 4;
+    const TASKS: usize = 3;
+    const TRANSFERS: usize = 15;
+    for (b, db) in dbs().await {
+        let seeded: Vec<Wallet> = (0..WALLETS).map(|i| wallet(&i.to_string(), 100)).collect();
+        seed(&db, &seeded).await;
+        let total = 100 * WALLETS as i64;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (db, done) = (db.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut reads = 0;
+                while !done.load(Ordering::SeqCst) || reads == 0 {
+                    let all = db
+                        .collection::<Wallet>()
+                        .find(Filter::all())
+                        .all()
+                        .await
+                        .unwrap();
+                    let sum: i64 = all.iter().map(|w| w.cents).sum();
+                    assert_eq!(sum, total, "a reader saw half a transfer: {all:?}");
+                    reads += 1;
+                    tokio::task::yield_now().await;
+                }
+                reads
+            })
+        };
+        let mut tasks = Vec::new();
+        for task in 0..TASKS {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                for n in 0..TRANSFERS {
+                    let from = ((task + n) % WALLETS).to_string();
+                    let to = ((task + n + 1) % WALLETS).to_string();
+                    db.transaction(move |tx| {
+                        let (from, to) = (from.clone(), to.clone());
+                        async move {
+                            let f = Wallet::fields();
+                            let w = tx.collection::<Wallet>();
+                            let a = try_cents(&tx, &from).await?.unwrap_or(0);
+                            let b = try_cents(&tx, &to).await?.unwrap_or(0);
+                            w.update_one(f.id.eq(from.clone()), f.cents.set(a - 7))
+                                .await?;
+                            tokio::task::yield_now().await;
+                            w.update_one(f.id.eq(to.clone()), f.cents.set(b + 7))
+                                .await?;
+                            Ok(())
+                        }
+                    })
+                    .max_time(Duration::from_secs(60))
+                    .await
+                    .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+        assert!(reader.await.unwrap() > 0);
+        let all = db
+            .collection::<Wallet>()
+            .find(Filter::all())
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(
+            all.iter().map(|w| w.cents).sum::<i64>(),
+            total,
+            "{}",
+            b.name
+        );
+        b.finish().await;
+    }
+}

@@ -335,9 +335,10 @@ impl Backend for InTxn {
     fn start_transaction(&self) -> BoxFuture<'_, Result<TxnHandle>> {
         Box::pin(async {
             Err(Error::Command(crate::error::CommandError::new(
-                256,
-                "TransactionInProgress",
-                "a transaction is already in progress on this database handle",
+                263,
+                "OperationNotSupportedInTransaction",
+                "a transaction is already in progress on this database handle; \
+                 Database::transaction joins it",
             )))
         })
     }

@@ -30,6 +30,7 @@ pub(super) async fn find(shared: &Shared, req: &Request) -> CmdResult {
         let_vars: args::doc(b, "find", "let")?,
         hint: b.get("hint").cloned(),
         comment: b.get("comment").cloned(),
+        txn: None,
     };
     let single = args::flag(b, "find", "singleBatch")? || limit < 0;
     let first = options.batch_size.map(|n| n as usize);
@@ -76,6 +77,7 @@ pub(super) async fn aggregate(shared: &Shared, req: &Request) -> CmdResult {
         allow_disk_use: b.get_bool("allowDiskUse").ok(),
         bypass_document_validation: args::flag(b, "aggregate", "bypassDocumentValidation")?,
         comment: b.get("comment").cloned(),
+        txn: None,
     };
     let stream = shared
         .backend
@@ -181,6 +183,7 @@ pub(super) async fn count(shared: &Shared, req: &Request) -> CmdResult {
             .unsigned_abs(),
         collation: args::doc(b, "count", "collation")?,
         hint: b.get("hint").cloned(),
+        txn: None,
     };
     let n = shared.backend.count(ns, filter, options).await?;
     Ok(ok(doc! { "n": i64::try_from(n).unwrap_or(i64::MAX) }))
@@ -203,6 +206,7 @@ pub(super) async fn distinct(shared: &Shared, req: &Request) -> CmdResult {
     let options = DistinctOptions {
         collation: args::doc(b, "distinct", "collation")?,
         hint: b.get("hint").cloned(),
+        txn: None,
     };
     let values = shared.backend.distinct(ns, key, filter, options).await?;
     Ok(ok(doc! { "values": values }))

@@ -244,6 +244,9 @@ fn index_model(spec: &Document) -> Result<IndexModel> {
         sparse: args::flag(spec, cmd, "sparse")?,
         partial_filter: args::doc(spec, cmd, "partialFilterExpression")?,
         expire_after_secs: args::count(spec, cmd, "expireAfterSeconds")?,
+        collation: args::doc(spec, cmd, "collation")?,
+        weights: args::doc(spec, cmd, "weights")?,
+        default_language: spec.get_str("default_language").ok().map(str::to_owned),
     })
 }
 
@@ -260,6 +263,15 @@ fn index_spec(i: &IndexModel) -> Document {
     }
     if let Some(s) = i.expire_after_secs {
         spec.insert("expireAfterSeconds", i64::try_from(s).unwrap_or(i64::MAX));
+    }
+    if let Some(c) = &i.collation {
+        spec.insert("collation", c.clone());
+    }
+    if let Some(w) = &i.weights {
+        spec.insert("weights", w.clone());
+    }
+    if let Some(l) = &i.default_language {
+        spec.insert("default_language", l.clone());
     }
     spec
 }

@@ -84,8 +84,10 @@ impl<M: Document> IntoFuture for SyncIndexes<M> {
                 }
             }
             let backend = coll.db.backend();
-            let mut done = IndexSync::default();
-            done.created = plan.create.iter().map(IndexModel::effective_name).collect();
+            let mut done = IndexSync {
+                created: plan.create.iter().map(IndexModel::effective_name).collect(),
+                ..IndexSync::default()
+            };
             let mut create = plan.create;
             if self.drop_extra {
                 for name in &plan.drop {

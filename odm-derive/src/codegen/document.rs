@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::{bson, core, fields, std, value};
+use super::{bson, core, fields, indexes, std, value};
 use crate::internals::ast::{Container, FieldKind};
 use crate::internals::case::collection_name;
 
@@ -73,6 +73,8 @@ pub fn expand(cont: &Container) -> TokenStream {
         }
     });
 
+    let indexes = indexes::expand(cont);
+
     quote! {
         #fields_struct
 
@@ -106,6 +108,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 }
 
                 #validate
+
+                #indexes
             }
 
             #[automatically_derived]

@@ -25,6 +25,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     stored_keys_are_valid(cx, cont);
     stored_keys_are_unique(cx, cont);
     variant_names_are_unique(cx, cont);
+    super::index::check(cx, cont);
 }
 
 /// Generated impls name the type without parameters, and typed paths are

@@ -53,8 +53,9 @@ fn one(decl: &IndexDecl) -> TokenStream {
                             .insert(#std::clone::Clone::clone(&__key), #w as i32);
                     }
                 });
+                let call = quote_spanned!(span=> ::odm::__private::odm_core::schema::index::__derive::text_key(#access));
                 quote! {
-                    let __key = #helpers::text_key(#access);
+                    let __key = #call;
                     #weight
                     __ix.keys.insert(__key, "text");
                 }
@@ -65,10 +66,12 @@ fn one(decl: &IndexDecl) -> TokenStream {
                 } else {
                     quote!(-1_i32)
                 };
+                // The helper's path is spelled here, not interpolated, so the
+                // whole call (and the compiler's notes about it) points at the key.
                 let call = if ttl {
-                    quote_spanned!(span=> #helpers::ttl_key(#access))
+                    quote_spanned!(span=> ::odm::__private::odm_core::schema::index::__derive::ttl_key(#access))
                 } else {
-                    quote_spanned!(span=> #helpers::key(#access))
+                    quote_spanned!(span=> ::odm::__private::odm_core::schema::index::__derive::key(#access))
                 };
                 quote!(__ix.keys.insert(#call, #direction);)
             }

@@ -14,11 +14,10 @@ use super::ctxt::Ctxt;
 use super::index::{self, IndexDecl};
 
 /// The `#[odm(..)]` keys a struct accepts, for the unknown-attribute message.
-const CONTAINER_KEYS: &str =
-    "collection = \"...\", validate, deny_unknown_fields, index(keys(..), ..)";
+const CONTAINER_KEYS: &str = "collection = \"...\", validate, deny_unknown_fields, index(...)";
 /// The `#[odm(..)]` keys a field accepts.
 const FIELD_KEYS: &str = "id, rename = \"...\", default, default = \"path\", serde, \
-with = \"module\", skip, index, index(..), unique, version, on_delete = \"...\"";
+with = \"module\", skip, index, unique, version, on_delete = \"...\"";
 /// The `#[odm(..)]` keys an enum variant accepts.
 const VARIANT_KEYS: &str = "rename = \"...\"";
 

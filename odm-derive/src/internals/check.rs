@@ -68,7 +68,7 @@ fn one_id(cx: &Ctxt, cont: &Container) {
                 extra.ident,
                 format!(
                     "a document has one id, and `{first}` is already marked #[odm(id)]; \
-                     remove #[odm(id)] from `{}` (a unique index is coming as #[odm(unique)])",
+                     remove #[odm(id)] from `{}` (for a second unique field, use #[odm(unique)])",
                     extra.ident
                 ),
             );

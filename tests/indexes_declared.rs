@@ -60,6 +60,27 @@ struct PersonV2 {
     city: String,
 }
 
+/// Every date and text type the markers accept, and keys through an
+/// optional embedded struct and a renamed one (`rename_all`).
+#[derive(Debug, Clone, PartialEq, Document)]
+#[serde(rename_all = "camelCase")]
+#[odm(index(keys(home.city, -home.zip, signed_up)))]
+struct Shapes {
+    id: i64,
+    home: Option<Address>,
+    signed_up: bool,
+    #[odm(index(expire_after = 60))]
+    bson_date: Option<odm::bson::DateTime>,
+    #[odm(index(expire_after = 60))]
+    naive_dates: Vec<odm::chrono::NaiveDate>,
+    #[odm(index(expire_after = 60))]
+    naive_time: odm::chrono::NaiveDateTime,
+    #[odm(index(expire_after = 60))]
+    offset_time: Option<DateTime<odm::chrono::FixedOffset>>,
+    #[odm(index(text))]
+    note: Option<String>,
+}
+
 fn db_of(b: &common::TestBackend) -> Database {
     Database::with_backend(Arc::clone(&b.backend), b.db.as_str())
 }
@@ -117,6 +138,19 @@ fn the_declarations_become_index_models_with_stored_names() {
     assert_eq!(text.keys, doc! {"bio": "text", "tags": "text"});
     assert_eq!(text.weights, Some(doc! {"bio": 5}));
     assert_eq!(text.default_language.as_deref(), Some("french"));
+    let shapes = Shapes::indexes();
+    assert_eq!(
+        names(&shapes),
+        [
+            "bsonDate_1",
+            "naiveDates_1",
+            "naiveTime_1",
+            "offsetTime_1",
+            "note_text",
+            "home.city_1_home.zip_code_-1_signedUp_1"
+        ]
+    );
+    assert!(shapes[..4].iter().all(|i| i.expire_after_secs == Some(60)));
     // A model without declarations has none.
     #[derive(Document)]
     struct Plain {

@@ -107,7 +107,10 @@ pub mod __derive {
         field.path().to_owned()
     }
 
-    /// The document of a `partial_filter = |f| ..` closure over the model's paths.
+    /// The document of a `partial_filter = |f| ..` closure over the model's
+    /// paths. Its values are literals of the declaration; one that cannot be
+    /// encoded (a `u64` above `i64::MAX`) leaves its condition out, as
+    /// [`Filter::into_document`] does.
     pub fn partial_filter<M: Model>(
         build: impl FnOnce(&'static M::Fields) -> Filter<M>,
     ) -> Document {
@@ -192,4 +195,37 @@ pub struct IndexSync {
 /// A partial filter, collation or weights, for a difference message.
 fn show(doc: Option<&Document>) -> String {
     doc.map_or_else(|| "none".to_owned(), Document::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bson::doc;
+
+    #[test]
+    fn a_plan_reads_as_what_a_sync_would_do() {
+        assert_eq!(IndexPlan::default().to_string(), "indexes up to date");
+        let mut existing = IndexModel::new(doc! {"email": 1});
+        existing.name = Some("email_1".into());
+        let mut declared = existing.clone();
+        declared.unique = true;
+        let plan = IndexPlan {
+            create: vec![IndexModel::new(doc! {"city": 1, "age": -1})],
+            drop: vec!["legacy_1".into()],
+            changed: vec![IndexChange {
+                name: "email_1".into(),
+                existing,
+                declared,
+                differences: vec!["unique: declared true, existing false".into()],
+            }],
+            unchanged: vec!["name_1".into()],
+        };
+        assert!(!plan.is_empty());
+        assert_eq!(
+            plan.to_string(),
+            "create city_1_age_-1 { \"city\": 1, \"age\": -1 }\n\
+             change email_1: unique: declared true, existing false\n\
+             drop legacy_1"
+        );
+    }
 }

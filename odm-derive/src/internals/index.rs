@@ -410,8 +410,39 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_declarations(cx, &indexes);
 }
 
+/// Two declarations of one index would make `createIndexes` fail: the same
+/// keys under the same (default) name, or one name for two indexes.
+fn no_duplicates(cx: &Ctxt, indexes: &[IndexDecl]) {
+    for (i, later) in indexes.iter().enumerate() {
+        for earlier in indexes.iter().take(i) {
+            let same_keys = later.keys.len() == earlier.keys.len()
+                && later.keys.iter().zip(&earlier.keys).all(|(a, b)| {
+                    a.kind == b.kind
+                        && a.path.len() == b.path.len()
+                        && a.path.iter().zip(&b.path).all(|(x, y)| x == y)
+                });
+            let message = match (&later.name, &earlier.name) {
+                (Some(a), Some(b)) if a.value() == b.value() => {
+                    format!(
+                        "two indexes are named \"{}\": give each its own name",
+                        a.value()
+                    )
+                }
+                (None, None) if same_keys => "this index repeats the keys of another declared \
+                    one: declare it once, with all its options (#[odm(index, unique)] on a field \
+                    is one unique index)"
+                    .to_owned(),
+                _ => continue,
+            };
+            cx.syn_error(syn::Error::new(later.span, message));
+            break;
+        }
+    }
+}
+
 /// Rules that need the whole declaration, checked on every index of a model.
 fn check_declarations(cx: &Ctxt, indexes: &[IndexDecl]) {
+    no_duplicates(cx, indexes);
     let mut text_indexes = indexes.iter().filter(|i| i.is_text());
     if let (Some(_), Some(second)) = (text_indexes.next(), text_indexes.next()) {
         cx.syn_error(syn::Error::new(
@@ -600,6 +631,17 @@ mod tests {
     }
 
     #[test]
+    fn the_same_keys_under_other_names_or_kinds_are_distinct_indexes() {
+        let out = derive_document(parse_quote! {
+            #[odm(index(keys(a), name = "a_fr", collation(locale = "fr")))]
+            #[odm(index(keys(-a)))]
+            #[odm(index(keys(a, b)))]
+            struct M { id: i64, #[odm(index)] a: String, b: i32 }
+        });
+        assert!(errors(&out).is_empty(), "{out}");
+    }
+
+    #[test]
     fn a_model_without_indexes_keeps_the_default() {
         let out = derive_document(parse_quote! {
             struct User { id: i64, name: String }
@@ -669,6 +711,14 @@ mod tests {
             (
                 parse_quote! { struct M { id: i64, #[odm(index(sparse, sparse = 1))] a: i32 } },
                 "`sparse` takes no value",
+            ),
+            (
+                parse_quote! { #[odm(index(keys(a), unique))] struct M { id: i64, #[odm(index)] a: i32 } },
+                "repeats the keys of another declared one",
+            ),
+            (
+                parse_quote! { #[odm(index(keys(b), name = "x"))] struct M { id: i64, #[odm(index(name = "x"))] a: i32, b: i32 } },
+                "two indexes are named",
             ),
         ];
         for (input, expected) in cases {

@@ -81,6 +81,37 @@ struct Shapes {
     note: Option<String>,
 }
 
+/// The generated `indexes()` names everything by absolute path.
+#[allow(dead_code, non_camel_case_types)]
+mod shadowing {
+    struct u64;
+    struct i32;
+    struct Vec;
+    struct String;
+    struct Some;
+    mod std {}
+    mod bson {}
+
+    #[derive(::odm::Document)]
+    #[odm(index(keys(name, -n), unique, name = "both", collation(locale = "fr")))]
+    #[odm(index(text(name = 3), default_language = "french"))]
+    pub struct Model {
+        pub id: ::std::primitive::i64,
+        pub name: ::std::string::String,
+        #[odm(index(expire_after = 60, partial_filter = |f| f.n.gt(1)))]
+        pub at: ::odm::bson::DateTime,
+        pub n: ::std::primitive::i32,
+    }
+}
+
+#[test]
+fn the_generated_indexes_compile_beside_shadowing_items() {
+    let ix = shadowing::Model::indexes();
+    assert_eq!(names(&ix), ["at_1", "both", "name_text"]);
+    assert_eq!(ix[0].partial_filter, Some(doc! {"n": {"$gt": 1}}));
+    assert_eq!(ix[2].weights, Some(doc! {"name": 3}));
+}
+
 fn db_of(b: &common::TestBackend) -> Database {
     Database::with_backend(Arc::clone(&b.backend), b.db.as_str())
 }

@@ -50,7 +50,7 @@ fn one(decl: &IndexDecl) -> TokenStream {
                     quote! {
                         __ix.weights
                             .get_or_insert_with(#bson::Document::new)
-                            .insert(#std::clone::Clone::clone(&__key), #w as i32);
+                            .insert(#std::clone::Clone::clone(&__key), #w as #std::primitive::i32);
                     }
                 });
                 let call = quote_spanned!(span=> ::odm::__private::odm_core::schema::index::__derive::text_key(#access));
@@ -92,7 +92,7 @@ fn one(decl: &IndexDecl) -> TokenStream {
     let expire = decl.expire_after.as_ref().map(|(secs, _)| {
         quote! {
             __ix.expire_after_secs = #std::option::Option::Some({
-                const __SECS: u64 = #secs;
+                const __SECS: #std::primitive::u64 = #secs;
                 __SECS
             });
         }

@@ -603,7 +603,7 @@ mod tests {
         assert!(text.contains("__c . insert (\"locale\" , \"fr\")"));
         assert!(text.contains("__c . insert (\"strength\" , 2)"));
         assert!(text.contains("text_key (__f . title"));
-        assert!(text.contains("10 as i32"));
+        assert!(text.contains("10 as :: odm :: __private :: std :: primitive :: i32"));
         assert!(text.contains("\"french\""));
     }
 
@@ -627,7 +627,7 @@ mod tests {
         assert_eq!(text.matches("__ix . sparse = true").count(), 1);
         assert!(text.contains("__f . email . __odm_index_path ()) , - 1_i32"));
         assert!(text.contains("ttl_key (__f . seen"));
-        assert!(text.contains("const __SECS : u64 = 24 * 3600"));
+        assert!(text.contains("primitive :: u64 = 24 * 3600"));
     }
 
     #[test]

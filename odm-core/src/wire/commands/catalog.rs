@@ -297,6 +297,32 @@ mod tests {
     }
 
     #[test]
+    fn text_and_collation_options_round_trip() {
+        let spec = doc! {
+            "key": { "title": "text" }, "name": "title_text",
+            "weights": { "title": 3 }, "default_language": "french",
+            "collation": { "locale": "fr", "strength": 2 },
+        };
+        let model = index_model(&spec).unwrap();
+        assert_eq!(model.weights, Some(doc! { "title": 3 }));
+        assert_eq!(model.default_language.as_deref(), Some("french"));
+        assert_eq!(
+            model.collation,
+            Some(doc! { "locale": "fr", "strength": 2 })
+        );
+        let listed = index_spec(&model);
+        assert_eq!(
+            listed.get_document("weights").unwrap(),
+            &doc! { "title": 3 }
+        );
+        assert_eq!(listed.get_str("default_language").unwrap(), "french");
+        assert_eq!(
+            listed.get_document("collation").unwrap(),
+            &doc! { "locale": "fr", "strength": 2 }
+        );
+    }
+
+    #[test]
     fn collection_specs_describe_views_and_collections() {
         let view = CollectionInfo::new(
             "v",

@@ -463,7 +463,13 @@ fn check_declarations(cx: &Ctxt, indexes: &[IndexDecl]) {
     for decl in indexes {
         if let Some((_, span)) = &decl.expire_after {
             let span = *span;
-            if decl.keys.len() > 1 {
+            if decl.is_text() {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    "a TTL index (`expire_after`) expires documents by a date, not by text: \
+                     declare it on a date field of its own",
+                ));
+            } else if decl.keys.len() > 1 {
                 cx.syn_error(syn::Error::new(
                     span,
                     "a TTL index (`expire_after`) has exactly one key, a date field: \

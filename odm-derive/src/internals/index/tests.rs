@@ -156,6 +156,10 @@ fn malformed_declarations_say_what_to_write() {
             "`sparse` takes no value",
         ),
         (
+            parse_quote! { struct M { id: i64, #[odm(index(text, expire_after = 5))] a: String } },
+            "expires documents by a date, not by text",
+        ),
+        (
             parse_quote! { struct M { id: i64, #[odm(index(text, desc))] a: String } },
             "descending or text, not both",
         ),

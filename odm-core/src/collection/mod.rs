@@ -41,6 +41,7 @@ pub use write::{
 };
 
 pub use crate::backend::{BulkWriteResult, DeleteResult, UpdateResult};
+pub use crate::schema::index::{IndexChange, IndexPlan, IndexSync};
 
 /// The documents of model `M` in one collection of a [`Database`].
 pub struct Collection<M> {

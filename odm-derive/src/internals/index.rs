@@ -415,6 +415,20 @@ pub fn check(cx: &Ctxt, cont: &Container) {
             _ => {}
         }
     }
+    if let Some(id) = cont.id() {
+        for decl in &cont.attrs.indexes {
+            if let [key] = decl.keys.as_slice() {
+                let is_id = matches!(key.path.as_slice(), [only] if only == id.ident);
+                if key.kind == KeyKind::Asc && is_id {
+                    cx.syn_error(syn::Error::new(
+                        decl.span,
+                        "the id is already indexed and unique (MongoDB's `_id_` index): \
+                         remove this index",
+                    ));
+                }
+            }
+        }
+    }
     let indexes = model_indexes(cont);
     check_declarations(cx, &indexes);
 }

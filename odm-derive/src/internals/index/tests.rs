@@ -144,6 +144,10 @@ fn malformed_declarations_say_what_to_write() {
             "the id is already indexed and unique",
         ),
         (
+            parse_quote! { #[odm(index(keys(id)))] struct M { id: i64 } },
+            "the id is already indexed and unique",
+        ),
+        (
             parse_quote! { struct M { id: i64, #[odm(skip, index)] a: i32 } },
             "a skipped field is not stored",
         ),

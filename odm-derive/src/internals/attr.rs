@@ -72,8 +72,9 @@ pub struct Field {
     pub indexes: Vec<IndexDecl>,
     /// `#[odm(unique)]`: the field's index (or a new one) is unique.
     pub unique: Option<Span>,
-    // Parsed and kept for the versioning support to come.
+    /// `#[odm(version)]`: the optimistic-concurrency counter (`codegen::version`).
     pub version: bool,
+    /// `#[odm(on_delete = "...")]`: the delete rule (`codegen::delete_rules`).
     pub on_delete: Option<syn::LitStr>,
 }
 
@@ -243,7 +244,7 @@ impl Field {
                         if let Some(lit) =
                             string_value(cx, &meta, "#[odm(on_delete = \"cascade\")]")?
                         {
-                            out.on_delete = Some(lit);
+                            set_once(cx, &meta, &mut out.on_delete, lit);
                         }
                     } else {
                         unknown(cx, &meta, "field", FIELD_KEYS)?;

@@ -148,6 +148,12 @@ impl Database {
         Collection::new(self.clone(), name)
     }
 
+    /// Sync the indexes of `M`'s collection with its declarations
+    /// ([`Collection::sync_indexes`]).
+    pub fn sync_indexes<M: Document>(&self) -> crate::collection::SyncIndexes<M> {
+        self.collection::<M>().sync_indexes()
+    }
+
     /// The namespace of a collection of this database.
     pub fn namespace(&self, collection: &str) -> Namespace {
         Namespace::new(self.name.clone(), collection)

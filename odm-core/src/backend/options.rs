@@ -381,6 +381,12 @@ pub struct IndexModel {
     pub partial_filter: Option<Document>,
     /// Delete documents this many seconds after the date in the (single) key.
     pub expire_after_secs: Option<u64>,
+    /// The collation of the index's string comparisons (`{locale: "fr", strength: 2}`).
+    pub collation: Option<Document>,
+    /// Text indexes: the weight of each text field (`{title: 10, body: 1}`).
+    pub weights: Option<Document>,
+    /// Text indexes: the language of stemming and stop words (`"english"` when `None`).
+    pub default_language: Option<String>,
 }
 
 impl IndexModel {

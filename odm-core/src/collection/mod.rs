@@ -17,6 +17,7 @@ mod aggregate;
 mod bulk;
 mod codec;
 mod cursor;
+mod indexes;
 mod read;
 mod save;
 mod version;
@@ -32,6 +33,7 @@ use crate::document::Document;
 pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
+pub use indexes::SyncIndexes;
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};
@@ -42,6 +44,7 @@ pub use write::{
 };
 
 pub use crate::backend::{BulkWriteResult, DeleteResult, UpdateResult};
+pub use crate::schema::index::{IndexChange, IndexPlan, IndexSync};
 
 /// The documents of model `M` in one collection of a [`Database`].
 pub struct Collection<M> {

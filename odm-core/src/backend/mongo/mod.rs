@@ -578,7 +578,10 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<Vec<String>>> {
         Box::pin(async move {
             self.note("createIndexes", &ns, None);
-            let models: Vec<_> = indexes.into_iter().map(convert::index_model).collect();
+            let models = indexes
+                .into_iter()
+                .map(convert::index_model)
+                .collect::<Result<Vec<_>>>()?;
             let result = self
                 .coll(&ns)
                 .create_indexes(models)

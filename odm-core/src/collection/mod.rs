@@ -18,6 +18,7 @@ mod bulk;
 mod codec;
 mod cursor;
 mod read;
+mod schema;
 mod write;
 
 use std::fmt;
@@ -30,6 +31,7 @@ use crate::document::Document;
 pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
+pub use schema::{CheckSchema, SyncSchema, ValidationAction, ValidationLevel};
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};

@@ -83,6 +83,16 @@ macro_rules! bound_from {
 
 bound_from!(int: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize; float: f32, f64);
 
+/// A `length` bound as `u64` (generated code passes whatever integer the
+/// attribute holds; a negative one counts as 0).
+#[doc(hidden)]
+pub fn count<T: TryInto<u64> + PartialOrd + Default>(n: T) -> u64 {
+    if n < T::default() {
+        return 0;
+    }
+    n.try_into().unwrap_or(u64::MAX)
+}
+
 /// One `validator` rule, as odm models it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

@@ -57,6 +57,7 @@ pub fn expand(cont: &Container) -> TokenStream {
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
     let stored_path = value::stored_path_impl(cont);
+    let schema = super::schema::document_methods(cont);
 
     let validate = cont.attrs.validate.map(|span| {
         quote_spanned! {span=>
@@ -106,6 +107,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 }
 
                 #validate
+
+                #schema
             }
 
             #[automatically_derived]

@@ -6,6 +6,7 @@
 pub mod document;
 pub mod embedded;
 pub mod fields;
+pub mod schema;
 pub mod value;
 
 use proc_macro2::TokenStream;

@@ -264,8 +264,11 @@ pub fn object_schema(fields: Vec<(&str, Document, bool)>, deny_unknown_fields: b
     out
 }
 
-/// Picks a field type's schema in generated code: its [`BsonSchema`] when
-/// it has one, else (by autoref specialization) what its [`FromBson`] says.
+/// Picks a field type's schema in generated code, by autoderef
+/// specialization: `(&&&Probe::<T>::new()).schema()` is its [`BsonSchema`]
+/// when it has one, else what its [`FromBson`] says, else (a type that is
+/// not storable at all, already reported by the derive) nothing, so that
+/// such a field adds no error of its own here.
 #[doc(hidden)]
 pub struct Probe<T>(PhantomData<fn() -> T>);
 
@@ -288,7 +291,7 @@ pub trait SchemaOf {
     fn nested_rules(&self, prefix: &str, out: &mut Vec<FieldRule>);
 }
 
-impl<T: BsonSchema> SchemaOf for Probe<T> {
+impl<T: BsonSchema> SchemaOf for &&Probe<T> {
     fn schema(&self) -> Document {
         T::bson_schema()
     }
@@ -320,6 +323,28 @@ impl<T: FromBson> SchemaOfFallback for &Probe<T> {
     }
     fn required(&self) -> bool {
         T::from_missing().is_none()
+    }
+    fn nested_rules(&self, _: &str, _: &mut Vec<FieldRule>) {}
+}
+
+/// The last resort, for types that cannot be stored (never run: the crate
+/// does not compile).
+#[doc(hidden)]
+pub trait SchemaOfAnything {
+    /// Anything.
+    fn schema(&self) -> Document;
+    /// Not required.
+    fn required(&self) -> bool;
+    /// No rules.
+    fn nested_rules(&self, prefix: &str, out: &mut Vec<FieldRule>);
+}
+
+impl<T> SchemaOfAnything for Probe<T> {
+    fn schema(&self) -> Document {
+        Document::new()
+    }
+    fn required(&self) -> bool {
+        false
     }
     fn nested_rules(&self, _: &str, _: &mut Vec<FieldRule>) {}
 }
@@ -391,7 +416,7 @@ mod tests {
     #[allow(clippy::needless_borrow)]
     fn the_fallback_reads_from_bson() {
         #[allow(unused_imports)]
-        use super::{SchemaOf as _, SchemaOfFallback as _};
+        use super::{SchemaOf as _, SchemaOfAnything as _, SchemaOfFallback as _};
         struct Mine;
         impl FromBson for Mine {
             const EXPECTED: &'static str = "string";
@@ -400,13 +425,15 @@ mod tests {
             }
         }
         assert_eq!(
-            (&Probe::<Mine>::new()).schema(),
+            (&&&Probe::<Mine>::new()).schema(),
             doc! {"bsonType": "string"}
         );
-        assert!((&Probe::<Mine>::new()).required());
+        assert!((&&&Probe::<Mine>::new()).required());
         assert_eq!(
-            (&Probe::<Option<i32>>::new()).schema(),
+            (&&&Probe::<Option<i32>>::new()).schema(),
             doc! {"bsonType": ["int", "null"]}
         );
+        struct Unstorable;
+        assert_eq!((&&&Probe::<Unstorable>::new()).schema(), doc! {});
     }
 }

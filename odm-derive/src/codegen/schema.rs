@@ -109,18 +109,21 @@ fn object_schema(cont: &Container) -> TokenStream {
             FieldKind::Id {
                 optional: Some(inner),
             } => (
-                quote!((&#json::Probe::<#inner>::new()).schema()),
+                quote!((&&&#json::Probe::<#inner>::new()).schema()),
                 quote!(true),
             ),
             FieldKind::Id { optional: None } => {
                 let ty = f.ty;
-                (quote!((&#json::Probe::<#ty>::new()).schema()), quote!(true))
+                (
+                    quote!((&&&#json::Probe::<#ty>::new()).schema()),
+                    quote!(true),
+                )
             }
             FieldKind::Plain => {
                 let ty = f.ty;
                 (
-                    quote!((&#json::Probe::<#ty>::new()).schema()),
-                    quote!(!#optional_by_attr && (&#json::Probe::<#ty>::new()).required()),
+                    quote!((&&&#json::Probe::<#ty>::new()).schema()),
+                    quote!(!#optional_by_attr && (&&&#json::Probe::<#ty>::new()).required()),
                 )
             }
             // Stored by code odm cannot see into: anything, not required.
@@ -137,7 +140,7 @@ fn object_schema(cont: &Container) -> TokenStream {
     let deny = cont.attrs.deny_unknown_fields;
     quote! {{
         #[allow(unused_imports)]
-        use #json::{SchemaOf as _, SchemaOfFallback as _};
+        use #json::{SchemaOf as _, SchemaOfAnything as _, SchemaOfFallback as _};
         let mut __fields: #std::vec::Vec<(&str, #bson::Document, bool)> = #std::vec::Vec::new();
         #(#fields)*
         #json::object_schema(__fields, #deny)
@@ -164,7 +167,7 @@ fn collect_rules(cont: &Container, prefix: Option<&TokenStream>) -> TokenStream 
                 _ => f.ty,
             };
             let nested = (f.validate.nested && matches!(f.kind, FieldKind::Plain))
-                .then(|| quote!((&#json::Probe::<#ty>::new()).nested_rules(&__path, __out);));
+                .then(|| quote!((&&&#json::Probe::<#ty>::new()).nested_rules(&__path, __out);));
             if !f.validate.has_rules() && nested.is_none() {
                 return quote!();
             }
@@ -181,7 +184,7 @@ fn collect_rules(cont: &Container, prefix: Option<&TokenStream>) -> TokenStream 
         .collect::<Vec<_>>();
     quote! {
         #[allow(unused_imports)]
-        use #json::{SchemaOf as _, SchemaOfFallback as _};
+        use #json::{SchemaOf as _, SchemaOfAnything as _, SchemaOfFallback as _};
         #(#stmts)*
     }
 }

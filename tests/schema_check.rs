@@ -60,7 +60,7 @@ async fn seeded(tb: &common::TestBackend) -> Database {
     Database::with_backend(tb.backend.clone(), tb.db.as_str())
 }
 
-fn problems_of<'a>(report: &'a SchemaReport, id: i64) -> Vec<(&'a str, &'a DecodeErrorKind)> {
+fn problems_of(report: &SchemaReport, id: i64) -> Vec<(&str, &DecodeErrorKind)> {
     report
         .problems
         .iter()

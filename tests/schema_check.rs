@@ -13,6 +13,12 @@ struct Address {
     city: String,
 }
 
+#[derive(Debug, Embedded)]
+struct Home {
+    city: String,
+    floor: i32,
+}
+
 #[derive(Debug, Document)]
 #[odm(collection = "people", deny_unknown_fields)]
 struct Person {
@@ -25,6 +31,8 @@ struct Person {
     score: i64,
     #[serde(alias = "nickname")]
     nick: Option<String>,
+    #[serde(default)]
+    homes: Vec<Home>,
 }
 
 /// The same collection, read by a model that ignores unknown fields.
@@ -45,6 +53,9 @@ fn stored() -> Vec<BsonDocument> {
         doc! {"_id": 3_i64, "name": "Cy", "age": 5_000_000_000_i64,
         "address": {"city": 7}, "extra": true, "nickname": "c"},
         doc! {"_id": 4_i64, "name": "Di", "age": 41, "address": {"city": "Rome"}, "score": 3_i64},
+        // Inside embedded values, every problem too.
+        doc! {"_id": 5_i64, "name": "Ed", "age": 50, "address": {"town": "Bergen"},
+        "homes": [{"city": 1, "floor": "x"}, {"city": "Oslo", "floor": 2}, {"city": "Oslo"}]},
     ]
 }
 
@@ -74,8 +85,8 @@ async fn every_problem_of_every_document_is_reported() {
     for tb in common::backends().await {
         let db = seeded(&tb).await;
         let report = db.collection::<Person>().check_schema().await.unwrap();
-        assert_eq!(report.checked, 4, "[{}]", tb.name);
-        assert_eq!(report.bad_documents(), 2, "[{}] {report}", tb.name);
+        assert_eq!(report.checked, 5, "[{}]", tb.name);
+        assert_eq!(report.bad_documents(), 3, "[{}] {report}", tb.name);
         assert!(problems_of(&report, 1).is_empty());
         assert!(problems_of(&report, 4).is_empty());
 
@@ -101,6 +112,19 @@ async fn every_problem_of_every_document_is_reported() {
         );
         assert!(matches!(three[0].1, DecodeErrorKind::Invalid(_)));
         assert_eq!(three[2].1, &DecodeErrorKind::UnknownField);
+
+        let five: Vec<&str> = problems_of(&report, 5).iter().map(|(p, _)| *p).collect();
+        assert_eq!(
+            five,
+            [
+                "address.city",
+                "homes.0.city",
+                "homes.0.floor",
+                "homes.2.floor"
+            ],
+            "[{}]",
+            tb.name
+        );
         tb.finish().await;
     }
 }
@@ -110,7 +134,7 @@ async fn unknown_fields_count_only_when_the_model_denies_them() {
     let tb = common::memory();
     let db = seeded(&tb).await;
     let report = db.collection::<Lenient>().check_schema().await.unwrap();
-    assert_eq!(report.checked, 4);
+    assert_eq!(report.checked, 5);
     let paths: Vec<_> = report
         .problems
         .iter()

@@ -4,10 +4,13 @@
 //! fixed in one pass.
 
 use std::fmt;
+use std::marker::PhantomData;
 
+use bson::raw::RawBsonRef;
 use bson::Bson;
 
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::value::FromBson;
 
 /// What is wrong at one path of one document: missing, of the wrong type,
 /// an unrepresentable value, or unknown (on a model that denies unknown
@@ -85,6 +88,119 @@ impl fmt::Display for SchemaReport {
         }
         Ok(())
     }
+}
+
+/// Every problem of a stored value, not only the first: implemented by
+/// `#[derive(Embedded)]` for structs (each field on its own), and for the
+/// containers that hold them. Other types are checked by decoding them.
+#[doc(hidden)]
+pub trait DeepCheck {
+    /// Push every problem of `value` to `out`, with paths relative to it.
+    fn deep_check(value: RawBsonRef<'_>, out: &mut Vec<DecodeError>);
+}
+
+impl<T: DeepCheck> DeepCheck for Option<T> {
+    fn deep_check(value: RawBsonRef<'_>, out: &mut Vec<DecodeError>) {
+        if !matches!(value, RawBsonRef::Null) {
+            T::deep_check(value, out);
+        }
+    }
+}
+
+impl<T: DeepCheck> DeepCheck for Box<T> {
+    fn deep_check(value: RawBsonRef<'_>, out: &mut Vec<DecodeError>) {
+        T::deep_check(value, out);
+    }
+}
+
+impl<T: DeepCheck> DeepCheck for Vec<T> {
+    fn deep_check(value: RawBsonRef<'_>, out: &mut Vec<DecodeError>) {
+        let RawBsonRef::Array(items) = value else {
+            out.push(DecodeError::wrong_type("array", value.element_type()));
+            return;
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Ok(item) => {
+                    let from = out.len();
+                    T::deep_check(item, out);
+                    for e in out.iter_mut().skip(from) {
+                        prefix(e, i);
+                    }
+                }
+                Err(e) => {
+                    out.push(DecodeError::from(e).at(i));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn prefix(e: &mut DecodeError, key: impl fmt::Display) {
+    e.path = if e.path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{key}.{}", e.path)
+    };
+}
+
+/// Checks a field in generated code, by autoderef specialization:
+/// `(&&&CheckProbe::<T>::new()).check_field(key, value, out)` reports every
+/// problem when `T: DeepCheck`, else the first (decoding it), else nothing
+/// (an unstorable type, already reported at compile time).
+#[doc(hidden)]
+pub struct CheckProbe<T>(PhantomData<fn() -> T>);
+
+impl<T> CheckProbe<T> {
+    /// The probe of `T`.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        CheckProbe(PhantomData)
+    }
+}
+
+/// Every problem.
+#[doc(hidden)]
+pub trait CheckDeep {
+    /// Push the problems of the field `key`.
+    fn check_field(&self, key: &str, value: RawBsonRef<'_>, out: &mut Vec<DecodeError>);
+}
+
+impl<T: DeepCheck> CheckDeep for &&CheckProbe<T> {
+    fn check_field(&self, key: &str, value: RawBsonRef<'_>, out: &mut Vec<DecodeError>) {
+        let from = out.len();
+        T::deep_check(value, out);
+        for e in out.iter_mut().skip(from) {
+            prefix(e, key);
+        }
+    }
+}
+
+/// The first problem.
+#[doc(hidden)]
+pub trait CheckDecode {
+    /// Push the problem of the field `key`, if any.
+    fn check_field(&self, key: &str, value: RawBsonRef<'_>, out: &mut Vec<DecodeError>);
+}
+
+impl<T: FromBson> CheckDecode for &CheckProbe<T> {
+    fn check_field(&self, key: &str, value: RawBsonRef<'_>, out: &mut Vec<DecodeError>) {
+        if let Err(e) = T::from_raw(value) {
+            out.push(e.at(key));
+        }
+    }
+}
+
+/// Nothing to check.
+#[doc(hidden)]
+pub trait CheckNothing {
+    /// Does nothing.
+    fn check_field(&self, key: &str, value: RawBsonRef<'_>, out: &mut Vec<DecodeError>);
+}
+
+impl<T> CheckNothing for CheckProbe<T> {
+    fn check_field(&self, _: &str, _: RawBsonRef<'_>, _: &mut Vec<DecodeError>) {}
 }
 
 #[cfg(test)]

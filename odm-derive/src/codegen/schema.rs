@@ -37,7 +37,12 @@ pub fn document_methods(cont: &Container) -> TokenStream {
         }
 
         fn check_document(__doc: &#bson::raw::RawDocument) -> #std::vec::Vec<#core::error::DecodeError> {
-            #check
+            let mut __all = #std::vec::Vec::new();
+            {
+                let __problems = &mut __all;
+                #check
+            }
+            __all
         }
 
         #rules
@@ -52,7 +57,28 @@ pub fn embedded_struct_impl(cont: &Container) -> TokenStream {
     let ident = cont.ident;
     let schema = object_schema(cont);
     let collect = collect_rules(cont, Some(&quote!(__prefix)));
+    let check = check_document(cont);
     quote! {
+        #[automatically_derived]
+        impl #core::schema::check::DeepCheck for #ident {
+            fn deep_check(
+                __value: #bson::raw::RawBsonRef<'_>,
+                __problems: &mut #std::vec::Vec<#core::error::DecodeError>,
+            ) {
+                let __doc = match __value {
+                    #bson::raw::RawBsonRef::Document(__doc) => __doc,
+                    __other => {
+                        __problems.push(#core::error::DecodeError::wrong_type(
+                            "object",
+                            __other.element_type(),
+                        ));
+                        return;
+                    }
+                };
+                #check
+            }
+        }
+
         #[automatically_derived]
         impl #core::schema::BsonSchema for #ident {
             fn bson_schema() -> #bson::Document {
@@ -268,8 +294,9 @@ fn bound(e: &syn::Expr) -> TokenStream {
     }
 }
 
-/// The body of `check_document`: every field read on its own, every
-/// failure kept.
+/// Statements checking the `&RawDocument` named `__doc`, pushing every
+/// problem to `__problems` (a `&mut Vec<DecodeError>`): every field read on
+/// its own, and embedded values field by field.
 fn check_document(cont: &Container) -> TokenStream {
     let core = core();
     let bson = bson();
@@ -278,14 +305,17 @@ fn check_document(cont: &Container) -> TokenStream {
     let error = quote!(#core::error::DecodeError);
     let fields = cont.fields();
     let reads = |f: &Field| f.is_stored() && !f.attrs.skip_deserializing;
-    let seen = |i: usize| format_ident!("__seen{}", i);
+    let container_default = !cont.attrs.default.is_none();
+    // Whether a missing field is a problem, and so whether its presence is noted.
+    let needed = |f: &Field| reads(f) && f.attrs.default.is_none() && !container_default;
+    let seen_ident = |i: usize| format_ident!("__seen{}", i);
 
     let flags = fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| reads(f))
+        .filter(|(_, f)| needed(f))
         .map(|(i, _)| {
-            let seen = seen(i);
+            let seen = seen_ident(i);
             quote!(let mut #seen = false;)
         });
     let arms = fields
@@ -301,7 +331,10 @@ fn check_document(cont: &Container) -> TokenStream {
             }
             let key = key_lit(f);
             let ty = f.ty;
-            let seen = seen(i);
+            let seen = needed(f).then(|| {
+                let seen = seen_ident(i);
+                quote!(#seen = true;)
+            });
             let decode = match &f.kind {
                 FieldKind::With(module) => quote! {
                     #module::from_raw(__value).map(|_| ()).map_err(|e| e.at(#key))
@@ -316,13 +349,19 @@ fn check_document(cont: &Container) -> TokenStream {
                         ),
                     }
                 },
-                _ => quote! {
-                    (&#support::Decode::<#ty>::new()).decode_field(#key, __value).map(|_| ())
-                },
+                _ => {
+                    return quote! {
+                        #(#keys)|* => {
+                            #seen
+                            (&&&#core::schema::check::CheckProbe::<#ty>::new())
+                                .check_field(#key, __value, __problems);
+                        }
+                    };
+                }
             };
             quote! {
                 #(#keys)|* => {
-                    #seen = true;
+                    #seen
                     if let #std::result::Result::Err(e) = #decode {
                         __problems.push(e);
                     }
@@ -338,15 +377,14 @@ fn check_document(cont: &Container) -> TokenStream {
     } else {
         quote!(_ => {})
     };
-    let container_default = !cont.attrs.default.is_none();
     let missing = fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| reads(f) && f.attrs.default.is_none() && !container_default)
+        .filter(|(_, f)| needed(f))
         .map(|(i, f)| {
             let key = key_lit(f);
             let ty = f.ty;
-            let seen = seen(i);
+            let seen = seen_ident(i);
             let missing = match &f.kind {
                 FieldKind::With(_) => quote! {
                     #std::result::Result::Err::<(), _>(#error::missing("a value").at(#key))
@@ -371,14 +409,18 @@ fn check_document(cont: &Container) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use #support::{DecodeField as _, DecodeFieldFallback as _};
-        let mut __problems = #std::vec::Vec::new();
+        #[allow(unused_imports)]
+        use #core::schema::check::{CheckDecode as _, CheckDeep as _, CheckNothing as _};
         #(#flags)*
+        // Unreadable bytes end the check: what follows them is unknown.
+        let mut __malformed = false;
         for __element in __doc {
             let (__key, __value) = match __element {
                 #std::result::Result::Ok(__kv) => __kv,
                 #std::result::Result::Err(e) => {
                     __problems.push(<#error as #std::convert::From<_>>::from(e));
-                    return __problems;
+                    __malformed = true;
+                    break;
                 }
             };
             match __key.as_str() {
@@ -386,7 +428,8 @@ fn check_document(cont: &Container) -> TokenStream {
                 #unknown
             }
         }
-        #(#missing)*
-        __problems
+        if !__malformed {
+            #(#missing)*
+        }
     }
 }

@@ -25,7 +25,12 @@
 //! Not guarded: `$inc`/`$mul` on array elements (`items.$.qty`), `$pull`
 //! and `$pullAll` (they shrink arrays by an unknown count), a `$push` with
 //! `$slice`, `$addToSet` with `$each`. [`Update::raw`](crate::Update::raw)
-//! is never checked.
+//! is never checked (combined with a typed update by `&`, the whole is).
+//!
+//! A guard is a condition on the stored value, so a document without the
+//! field is kept out too (`$inc` would create it). With `upsert`, a
+//! document kept out by a guard does not stop the upsert from inserting;
+//! in a `bulk_write`, a refused update shows only in the counts.
 
 use bson::{doc, Bson, Document};
 

@@ -69,7 +69,13 @@ fn validation(e: Error) -> ValidationErrors {
 }
 
 async fn setup(count: i64) -> (common::TestBackend, odm::Collection<Stock>) {
-    let tb = common::memory();
+    setup_on(common::memory(), count).await
+}
+
+async fn setup_on(
+    tb: common::TestBackend,
+    count: i64,
+) -> (common::TestBackend, odm::Collection<Stock>) {
     let db = Database::with_backend(tb.backend.clone(), tb.db.as_str());
     let coll = db.collection::<Stock>();
     coll.insert_one(&mut stock(1, count)).await.unwrap();
@@ -146,33 +152,43 @@ async fn pushed_elements_are_validated_as_elements() {
 
 #[tokio::test]
 async fn a_decrement_that_would_cross_the_minimum_is_refused() {
-    let (_tb, coll) = setup(15).await;
-    let f = Stock::fields();
-    let r = coll.update_one(f.id.eq(1), f.count.inc(-10)).await.unwrap();
-    assert_eq!(r.modified_count, 1);
-    assert_eq!(count_of(&coll, 1).await, 5);
+    for tb in common::backends().await {
+        let (tb, coll) = setup_on(tb, 15).await;
+        let name = tb.name;
+        let f = Stock::fields();
+        let r = coll.update_one(f.id.eq(1), f.count.inc(-10)).await.unwrap();
+        assert_eq!(r.modified_count, 1, "[{name}]");
+        assert_eq!(count_of(&coll, 1).await, 5);
 
-    let e = coll
-        .update_one(f.id.eq(1), f.count.inc(-10))
-        .await
-        .unwrap_err();
-    let errors = validation(e);
-    assert_eq!(errors.fields[0].path, "count");
-    assert!(errors.fields[0].message.contains("below 0"), "{errors}");
-    assert_eq!(
-        count_of(&coll, 1).await,
-        5,
-        "the refused update changed nothing"
-    );
+        let e = coll
+            .update_one(f.id.eq(1), f.count.inc(-10))
+            .await
+            .unwrap_err();
+        let errors = validation(e);
+        assert_eq!(errors.fields[0].path, "count", "[{name}]");
+        assert!(
+            errors.fields[0].message.contains("below 0"),
+            "[{name}] {errors}"
+        );
+        assert_eq!(
+            count_of(&coll, 1).await,
+            5,
+            "[{name}] the refused update changed nothing"
+        );
 
-    // A filter that matches nothing is not a refusal.
-    let r = coll.update_one(f.id.eq(2), f.count.inc(-10)).await.unwrap();
-    assert_eq!(r.matched_count, 0);
+        // A filter that matches nothing is not a refusal.
+        let r = coll.update_one(f.id.eq(2), f.count.inc(-10)).await.unwrap();
+        assert_eq!(r.matched_count, 0, "[{name}]");
 
-    // Increments are guarded by the maximum.
-    assert!(coll.update_one(f.id.eq(1), f.count.inc(96)).await.is_err());
-    coll.update_one(f.id.eq(1), f.count.inc(95)).await.unwrap();
-    assert_eq!(count_of(&coll, 1).await, 100);
+        // Increments are guarded by the maximum.
+        assert!(
+            coll.update_one(f.id.eq(1), f.count.inc(96)).await.is_err(),
+            "[{name}]"
+        );
+        coll.update_one(f.id.eq(1), f.count.inc(95)).await.unwrap();
+        assert_eq!(count_of(&coll, 1).await, 100, "[{name}]");
+        tb.finish().await;
+    }
 }
 
 #[tokio::test]

@@ -307,3 +307,55 @@ async fn warn_lets_invalid_writes_through() {
     assert_eq!(options.validation_action.as_deref(), Some("warn"));
     assert_eq!(options.validation_level.as_deref(), Some("moderate"));
 }
+
+#[allow(dead_code)]
+#[derive(Debug, Document)]
+#[odm(collection = "schema_containers", deny_unknown_fields)]
+struct Containers {
+    id: String,
+    home: Option<Address>,
+    scores: std::collections::BTreeMap<String, i32>,
+    tiers: Vec<Tier>,
+    #[odm(serde)]
+    extra: Option<Vec<(i32, i32)>>,
+    #[odm(skip)]
+    cache: u8,
+}
+
+#[test]
+fn containers_optional_objects_and_opaque_fields() {
+    let s = Containers::json_schema();
+    assert!(!s.get_bool("additionalProperties").unwrap());
+    let props = s.get_document("properties").unwrap();
+    assert_eq!(
+        props.get_document("_id").unwrap(),
+        &doc! {"bsonType": "string"}
+    );
+    let home = props.get_document("home").unwrap();
+    assert_eq!(
+        home.get_array("bsonType").unwrap(),
+        &vec![Bson::from("object"), Bson::from("null")]
+    );
+    assert!(home.get_document("properties").unwrap().contains_key("zip"));
+    assert_eq!(
+        props.get_document("scores").unwrap(),
+        &doc! {"bsonType": "object", "additionalProperties": {"bsonType": "int"}}
+    );
+    assert_eq!(
+        props.get_document("tiers").unwrap(),
+        &doc! {"bsonType": "array", "items": {"bsonType": "string", "enum": ["free", "paid_plus"]}}
+    );
+    // Stored through serde: odm cannot tell its shape.
+    assert_eq!(props.get_document("extra").unwrap(), &doc! {});
+    assert!(
+        !props.contains_key("cache"),
+        "skipped fields are not stored"
+    );
+    let required: Vec<&str> = s
+        .get_array("required")
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["_id", "scores", "tiers"]);
+}

@@ -433,3 +433,55 @@ fn check_document(cont: &Container) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use crate::expand::{derive_document, derive_embedded};
+
+    #[test]
+    fn field_rules_only_for_validated_models() {
+        let with = derive_document(parse_quote! {
+            #[odm(validate)]
+            struct M {
+                id: i64,
+                #[validate(range(min = -3, max = 2.5))]
+                n: f64,
+            }
+        })
+        .to_string();
+        assert!(with.contains("fn field_rules"), "{with}");
+        assert!(with.contains("Bound :: Int (- 3i64)"), "{with}");
+        assert!(with.contains("Bound :: Float (2.5f64)"), "{with}");
+        let without = derive_document(parse_quote! {
+            struct M {
+                id: i64,
+                #[validate(range(min = 0))]
+                n: i32,
+            }
+        })
+        .to_string();
+        assert!(!without.contains("fn field_rules"));
+        assert!(without.contains("fn json_schema"));
+    }
+
+    #[test]
+    fn embedded_types_get_a_schema_and_a_deep_check() {
+        let out = derive_embedded(parse_quote! {
+            struct Address {
+                #[validate(length(equal = 5))]
+                zip: String,
+            }
+        })
+        .to_string();
+        assert!(out.contains("BsonSchema for Address"), "{out}");
+        assert!(out.contains("DeepCheck for Address"), "{out}");
+        let out = derive_embedded(parse_quote! {
+            enum Tier { Free, Paid }
+        })
+        .to_string();
+        assert!(out.contains("\"enum\""), "{out}");
+        assert!(!out.contains("DeepCheck"), "{out}");
+    }
+}

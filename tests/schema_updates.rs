@@ -375,3 +375,29 @@ async fn models_without_validate_have_no_rules() {
         .unwrap();
     assert_eq!(loose.find_by_id(&1).await.unwrap().unwrap().count, -107);
 }
+
+#[tokio::test]
+async fn every_element_decrement_is_guarded_for_each_element() {
+    let (_tb, coll) = setup(5).await;
+    let f = Stock::fields();
+    let more = Line {
+        sku: "N-3".into(),
+        qty: 3,
+    };
+    coll.update_one(f.id.eq(1), f.lines.push(more))
+        .await
+        .unwrap();
+    // Quantities 2 and 3: one step down is fine, a second would take the
+    // first line to 0.
+    coll.update_one(f.id.eq(1), f.lines.each().qty.inc(-1))
+        .await
+        .unwrap();
+    let e = coll
+        .update_one(f.id.eq(1), f.lines.each().qty.inc(-1))
+        .await
+        .unwrap_err();
+    assert_eq!(validation(e).fields[0].path, "lines.$[].qty");
+    let lines = coll.find_by_id(&1).await.unwrap().unwrap().lines;
+    let qty: Vec<i32> = lines.iter().map(|l| l.qty).collect();
+    assert_eq!(qty, [1, 2]);
+}

@@ -22,7 +22,10 @@
 //!   out is reported as [`Error::Validation`](crate::Error::Validation).
 //!   `$pop` on an array with `length(min)` is guarded the same way.
 //!
-//! Not guarded: `$inc`/`$mul` on array elements (`items.$.qty`), `$pull`
+//! `$inc`/`$mul` on `items.$[].qty` is guarded for every element, on
+//! `items.2.qty` for that element. Not guarded: `$inc`/`$mul` on elements
+//! picked by the query or by array filters (`items.$.qty`,
+//! `items.$[big].qty`), `$pull`
 //! and `$pullAll` (they shrink arrays by an unknown count), a `$push` with
 //! `$slice`, `$addToSet` with `$each`. [`Update::raw`](crate::Update::raw)
 //! is never checked (combined with a typed update by `&`, the whole is).
@@ -477,7 +480,11 @@ fn arithmetic(
     guard: &mut Guard,
 ) {
     let Some(d) = number(value) else { return };
-    for r in rules.iter().filter(|r| r.path == path && plain(path)) {
+    let at_path = |r: &&FieldRule| below(&r.path, path).is_some_and(|rest| rest.is_empty());
+    for r in rules.iter().filter(at_path) {
+        let Some(target) = Target::of(path) else {
+            continue;
+        };
         let Rule::Range {
             min,
             max,
@@ -501,7 +508,7 @@ fn arithmetic(
             continue;
         }
         let mut add = |cmp: &str, limit: Bson, what: String| {
-            guard.conditions.push(doc! {path: {cmp: limit}});
+            guard.conditions.push(target.condition(cmp, limit));
             guard.refusal.push(FieldError {
                 path: path.to_owned(),
                 code: "range".into(),
@@ -556,6 +563,57 @@ fn arithmetic(
                     what,
                 ),
                 _ => {}
+            }
+        }
+    }
+}
+
+/// Where an arithmetic update's guard applies.
+enum Target<'a> {
+    /// A plain path, or one with array indexes (`lines.2.qty`): the stored
+    /// value at that path must pass.
+    Path(&'a str),
+    /// Every element (`lines.$[].qty`): no element may fail.
+    Every { array: &'a str, rest: &'a str },
+}
+
+impl<'a> Target<'a> {
+    /// `None` for paths that name elements picked by the query (`$`) or by
+    /// array filters (`$[id]`), or several levels of `$[]`: not guarded.
+    fn of(path: &'a str) -> Option<Self> {
+        let positional = |seg: &str| seg.starts_with('$');
+        match path.split_once(".$[].") {
+            Some((array, rest)) if !array.split('.').any(positional) => {
+                (!rest.split('.').any(positional)).then_some(Target::Every { array, rest })
+            }
+            Some(_) => None,
+            None => match path.strip_suffix(".$[]") {
+                Some(array) if !array.split('.').any(positional) => {
+                    Some(Target::Every { array, rest: "" })
+                }
+                Some(_) => None,
+                None => (!path.split('.').any(positional)).then_some(Target::Path(path)),
+            },
+        }
+    }
+
+    /// The condition that the stored value passes `{cmp: limit}`.
+    fn condition(&self, cmp: &str, limit: Bson) -> Document {
+        match self {
+            Target::Path(path) => doc! {*path: {cmp: limit}},
+            Target::Every { array, rest } => {
+                let failing = match cmp {
+                    "$gte" => "$lt",
+                    "$gt" => "$lte",
+                    "$lte" => "$gt",
+                    _ => "$gte",
+                };
+                let element = if rest.is_empty() {
+                    doc! {failing: limit}
+                } else {
+                    doc! {*rest: {failing: limit}}
+                };
+                doc! {*array: {"$not": {"$elemMatch": element}}}
             }
         }
     }

@@ -159,3 +159,23 @@ fn exclusive_and_float_bounds() {
     assert!(rule.violation(&Bson::Null).is_none());
     assert!(rule.violation(&Bson::String("x".into())).is_none());
 }
+
+#[test]
+fn element_arithmetic_is_guarded_for_every_element_or_the_indexed_one() {
+    let guard = check_update(&rules(), &doc! {"$inc": {"lines.$[].qty": -2}}).unwrap();
+    assert_eq!(
+        guard.conditions,
+        [doc! {"lines": {"$not": {"$elemMatch": {"qty": {"$lt": 3_i64}}}}}]
+    );
+    let guard = check_update(&rules(), &doc! {"$inc": {"lines.1.qty": -2}}).unwrap();
+    assert_eq!(guard.conditions, [doc! {"lines.1.qty": {"$gte": 3_i64}}]);
+    // Elements picked by the query or by array filters are not guarded.
+    assert!(check_update(&rules(), &doc! {"$inc": {"lines.$.qty": -2}})
+        .unwrap()
+        .is_empty());
+    assert!(
+        check_update(&rules(), &doc! {"$inc": {"lines.$[big].qty": -2}})
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -316,9 +316,16 @@ pub trait SchemaOfFallback {
 
 impl<T: FromBson> SchemaOfFallback for &Probe<T> {
     fn schema(&self) -> Document {
-        match T::EXPECTED {
+        let schema = match T::EXPECTED {
             "any" => Document::new(),
             expected => doc! {"bsonType": expected},
+        };
+        // A type that reads an absent field (an `Option` of such a type)
+        // also stores `null`.
+        if T::from_missing().is_some() {
+            nullable(schema)
+        } else {
+            schema
         }
     }
     fn required(&self) -> bool {
@@ -433,6 +440,11 @@ mod tests {
             (&&&Probe::<Option<i32>>::new()).schema(),
             doc! {"bsonType": ["int", "null"]}
         );
+        assert_eq!(
+            (&&&Probe::<Option<Mine>>::new()).schema(),
+            doc! {"bsonType": ["string", "null"]}
+        );
+        assert!(!(&&&Probe::<Option<Mine>>::new()).required());
         struct Unstorable;
         assert_eq!((&&&Probe::<Unstorable>::new()).schema(), doc! {});
     }

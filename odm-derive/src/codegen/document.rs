@@ -58,6 +58,8 @@ pub fn expand(cont: &Container) -> TokenStream {
     let assertions = value::type_assertions(cont);
     let stored_path = value::stored_path_impl(cont);
     let schema = super::schema::document_methods(cont);
+    let version = super::version::items(cont);
+    let delete_rules = super::delete_rules::expand(cont);
 
     let validate = cont.attrs.validate.map(|span| {
         quote_spanned! {span=>
@@ -109,6 +111,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 #validate
 
                 #schema
+
+                #version
             }
 
             #[automatically_derived]
@@ -123,6 +127,8 @@ pub fn expand(cont: &Container) -> TokenStream {
             #stored_path
 
             #assertions
+
+            #delete_rules
         };
     }
 }

@@ -135,14 +135,39 @@ impl MemoryBackend {
     ) -> Result<Vec<RawDocumentBuf>> {
         let vars = expr::Vars::new(options.let_vars.as_ref())?;
         let (stages, output) = aggregate::split_output(pipeline)?;
-        let input = if &*ns.coll == "1" {
-            collectionless(stages)?;
-            Vec::new()
-        } else {
-            self.source_documents(ns, 0)?
-        };
         let collation = Collation::from_option(options.collation.as_ref())?;
-        let results = self.run(ns, input, stages, &vars, collation.as_ref())?;
+        let results = match self.catalog.entry(ns) {
+            // Stored documents go in raw: the pipeline decodes what it reads.
+            Some(Entry::Collection(c)) if &*ns.coll != "1" => {
+                // A snapshot, so `$lookup` on this collection can lock it again.
+                let docs: Vec<_> = {
+                    let state = c.read();
+                    let store = &state.store;
+                    store
+                        .iter()
+                        .filter_map(|(slot, _)| store.get(slot).cloned())
+                        .collect()
+                };
+                let lookup =
+                    |coll: &str| self.source_documents(&Namespace::new(ns.db.clone(), coll), 0);
+                aggregate::run_pipeline_raw(
+                    docs.iter().map(|d| &***d),
+                    stages,
+                    &vars,
+                    &lookup,
+                    collation.as_ref(),
+                )?
+            }
+            _ => {
+                let input = if &*ns.coll == "1" {
+                    collectionless(stages)?;
+                    Vec::new()
+                } else {
+                    self.source_documents(ns, 0)?
+                };
+                self.run(ns, input, stages, &vars, collation.as_ref())?
+            }
+        };
         match output {
             None => Ok(to_raw(results)?),
             Some(stage) => {

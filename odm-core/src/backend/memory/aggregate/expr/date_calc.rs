@@ -62,6 +62,14 @@ fn add_units(t: NaiveDateTime, unit: &str, amount: i64) -> Option<NaiveDateTime>
     }
 }
 
+/// `d` plus `amount` units in UTC, months and years by the calendar
+/// (`$densify`'s step); `None` when out of range.
+pub(crate) fn add_to_date(d: bson::DateTime, unit: &str, amount: i64) -> Option<bson::DateTime> {
+    let t = chrono::DateTime::from_timestamp_millis(d.timestamp_millis())?.naive_utc();
+    let r = add_units(t, unit, amount)?;
+    Some(bson::DateTime::from_millis(r.and_utc().timestamp_millis()))
+}
+
 pub(super) fn date_add(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError> {
     if vals.iter().take(3).any(nullish) {
         return Ok(Some(Bson::Null));

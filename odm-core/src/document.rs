@@ -5,6 +5,7 @@ use bson::raw::{RawDocument, RawDocumentBuf};
 
 use crate::backend::IndexModel;
 use crate::error::{DecodeError, EncodeError, ValidationErrors};
+use crate::schema::FieldRule;
 use crate::value::IdValue;
 
 /// A model stored in a collection of its own. Implemented by `#[derive(Document)]`.
@@ -55,6 +56,28 @@ pub trait Document: Sized + Send + Sync + 'static {
     /// collection's indexes match them.
     fn indexes() -> Vec<IndexModel> {
         Vec::new()
+    }
+
+    /// The MongoDB `$jsonSchema` of the collection, implied by the fields'
+    /// types and their `validator` attributes (see [`crate::schema::json`]).
+    /// The derive implements it; the default accepts any document.
+    fn json_schema() -> bson::Document {
+        bson::Document::new()
+    }
+
+    /// The rules typed updates are checked against (see
+    /// [`crate::schema::rules`]): the derive lists them for a
+    /// `#[odm(validate)]` model; by default there are none.
+    fn field_rules() -> &'static [FieldRule] {
+        &[]
+    }
+
+    /// Every reason `doc` cannot be read into the model, each with its
+    /// path: the derive reads each field on its own, so one bad field does
+    /// not hide the next. By default, the first error of
+    /// [`from_document`](Self::from_document).
+    fn check_document(doc: &RawDocument) -> Vec<DecodeError> {
+        Self::from_document(doc).err().into_iter().collect()
     }
 
     /// The stored name of the `#[odm(version)]` field, when the model uses

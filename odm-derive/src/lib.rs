@@ -141,6 +141,19 @@ use syn::parse_macro_input;
 /// your `#[derive(Embedded)]` types. An unsupported type is a compile error
 /// at the field.
 ///
+/// # Schema and validation rules
+///
+/// The derive also implements `Document::json_schema()` (the `$jsonSchema`
+/// implied by the field types and their `validator` attributes, which
+/// `collection.sync_schema()` installs), `Document::check_document()` (every
+/// reason a stored document cannot be read, used by
+/// `collection.check_schema()`) and, for a `#[odm(validate)]` model,
+/// `Document::field_rules()`: the `range`, `length`, `regex`, `email` and
+/// `url` attributes (and those of embedded values marked
+/// `#[validate(nested)]`) that typed updates are checked against, with
+/// guards on bounded `$inc`/`$mul`. Other `#[validate(..)]` attributes are
+/// left to `validator`. See `odm::schema`.
+///
 /// # Not supported (compile errors saying what to write instead)
 ///
 /// Tuple and unit structs, enums and unions, generic parameters, a missing

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::query::{Filter, Update};
 
 use super::write::ensure_id;
-use super::{codec, Collection};
+use super::{codec, schema, Collection};
 
 /// One write of a [`Collection::bulk_write`].
 #[derive(Debug)]
@@ -115,7 +115,10 @@ impl<M: Document> Collection<M> {
     /// write by index, with what was applied.
     ///
     /// Every model is validated and encoded before anything is sent: one
-    /// invalid model rejects the whole batch.
+    /// invalid model rejects the whole batch. Typed updates are checked
+    /// against the model's field rules, and bounded `$inc`/`$mul` get their
+    /// guards (see [`crate::schema::rules`]); a document a guard keeps out
+    /// is simply not matched (it shows in the counts, not as an error).
     pub fn bulk_write(&self, ops: Vec<BulkOp<M>>) -> BulkWrite<'_, M> {
         BulkWrite {
             coll: self,
@@ -163,9 +166,11 @@ impl<'a, M: Document> IntoFuture for BulkWrite<'a, M> {
                         update,
                         upsert,
                     } => {
+                        let typed = update.is_typed();
                         let (update, array_filters) = codec::update(ns, update)?;
+                        let guard = schema::check_update(self.coll, typed, &update)?;
                         WriteModel::UpdateOne {
-                            filter: codec::filter(ns, filter)?,
+                            filter: guard.apply(codec::filter(ns, filter)?),
                             update: UpdateModification::Document(update),
                             options: UpdateOptions {
                                 upsert,
@@ -179,9 +184,11 @@ impl<'a, M: Document> IntoFuture for BulkWrite<'a, M> {
                         update,
                         upsert,
                     } => {
+                        let typed = update.is_typed();
                         let (update, array_filters) = codec::update(ns, update)?;
+                        let guard = schema::check_update(self.coll, typed, &update)?;
                         WriteModel::UpdateMany {
-                            filter: codec::filter(ns, filter)?,
+                            filter: guard.apply(codec::filter(ns, filter)?),
                             update: UpdateModification::Document(update),
                             options: UpdateOptions {
                                 upsert,

@@ -20,6 +20,7 @@ mod cursor;
 mod indexes;
 mod read;
 mod save;
+mod schema;
 mod version;
 mod write;
 
@@ -34,6 +35,7 @@ pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
 pub use indexes::SyncIndexes;
+pub use schema::{CheckSchema, SyncSchema, ValidationAction, ValidationLevel};
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};

@@ -12,10 +12,11 @@ use crate::backend::{
 use crate::document::Document;
 use crate::error::{EncodeError, Error, Result};
 use crate::query::{Filter, Sort, Update};
+use crate::schema::rules::Guard;
 use crate::value::IdValue;
 
 use super::read::id_filter;
-use super::{codec, version, Collection};
+use super::{codec, schema, version, Collection};
 
 impl<M: Document> Collection<M> {
     /// Insert one model: validate it, give it an id if it has none (written
@@ -248,20 +249,35 @@ impl<'a, M: Document> UpdateOp<'a, M> {
     async fn run(mut self) -> Result<UpdateResult> {
         let ns = &self.coll.ns;
         let filter = codec::filter(ns, self.filter)?;
+        let typed = self.update.is_typed();
         let (mut update, array_filters) = codec::update(ns, self.update)?;
+        let guard = schema::check_update(self.coll, typed, &update)?;
         version::bump::<M>(&mut update);
         self.options.array_filters = array_filters;
-        self.coll
+        let single = !self.options.multi;
+        // The unguarded filter is kept only when a refusal must be looked for.
+        let (sent, unguarded) = if guard.is_empty() {
+            (filter, None)
+        } else {
+            (guard.apply(filter.clone()), Some(filter))
+        };
+        let result = self
+            .coll
             .db
             .backend()
             .update(
                 ns.clone(),
-                filter,
+                sent,
                 UpdateModification::Document(update),
                 self.options,
             )
             .await
-            .map_err(|e| codec::single_write_error(ns, e))
+            .map_err(|e| codec::single_write_error(ns, e))?;
+        if let Some(filter) = unguarded.filter(|_| !single || result.matched_count == 0) {
+            let limit = if single { 1 } else { 0 };
+            schema::refusal(self.coll, filter, &guard, result.modified_count, limit).await?;
+        }
+        Ok(result)
     }
 }
 
@@ -482,15 +498,30 @@ impl<'a, M: Document> FindModifyOp<'a, M> {
     }
 
     async fn run(self, action: FindAndModifyAction) -> Result<Option<M>> {
+        self.run_guarded(action, &Guard::default()).await
+    }
+
+    /// Run with `guard` added to the filter; nothing found while the guard
+    /// kept a matching document out is [`Error::Validation`].
+    async fn run_guarded(self, action: FindAndModifyAction, guard: &Guard) -> Result<Option<M>> {
         let ns = &self.coll.ns;
         let filter = codec::filter(ns, self.filter)?;
+        // The unguarded filter is kept only when a refusal must be looked for.
+        let (sent, unguarded) = if guard.is_empty() {
+            (filter, None)
+        } else {
+            (guard.apply(filter.clone()), Some(filter))
+        };
         let found = self
             .coll
             .db
             .backend()
-            .find_and_modify(ns.clone(), filter, action, self.options)
+            .find_and_modify(ns.clone(), sent, action, self.options)
             .await
             .map_err(|e| codec::single_write_error(ns, e))?;
+        if let Some(filter) = unguarded.filter(|_| found.is_none()) {
+            schema::refusal(self.coll, filter, guard, 0, 1).await?;
+        }
         found.map(|raw| codec::decode(ns, &raw)).transpose()
     }
 }
@@ -538,11 +569,13 @@ impl<'a, M: Document> IntoFuture for FindOneAndUpdate<'a, M> {
 
     fn into_future(mut self) -> Self::IntoFuture {
         Box::pin(async move {
+            let typed = self.update.is_typed();
             let (mut update, array_filters) = codec::update(&self.op.coll.ns, self.update)?;
+            let guard = schema::check_update(self.op.coll, typed, &update)?;
             version::bump::<M>(&mut update);
             self.op.options.array_filters = array_filters;
             let action = FindAndModifyAction::Update(UpdateModification::Document(update));
-            self.op.run(action).await
+            self.op.run_guarded(action, &guard).await
         })
     }
 }

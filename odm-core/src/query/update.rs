@@ -21,6 +21,9 @@ pub struct Update<M> {
     doc: Document,
     array_filters: Vec<Document>,
     error: Option<EncodeError>,
+    /// Built from typed paths (not only [`Update::raw`]): checked against
+    /// the model's field rules.
+    typed: bool,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -73,6 +76,7 @@ impl<M> Update<M> {
     #[must_use]
     pub fn and(mut self, other: impl IntoUpdate<M>) -> Self {
         let other = other.into_update();
+        self.typed |= other.typed;
         if self.error.is_none() {
             self.error = other.error;
         }
@@ -110,6 +114,13 @@ impl<M> Update<M> {
         self.and(filter)
     }
 
+    /// Whether the update was built from typed paths, and so is checked
+    /// against the model's [field rules](crate::Document::field_rules)
+    /// ([`Update::raw`] is not).
+    pub fn is_typed(&self) -> bool {
+        self.typed
+    }
+
     pub(crate) fn doc_mut(&mut self) -> &mut Document {
         &mut self.doc
     }
@@ -123,6 +134,7 @@ impl<M> Update<M> {
             doc,
             array_filters,
             error,
+            typed: false,
             _model: PhantomData,
         }
     }
@@ -135,7 +147,9 @@ impl<M> Update<M> {
                 fields.insert(path, v);
                 let mut doc = Document::new();
                 doc.insert(op, fields);
-                Self::raw(doc)
+                let mut update = Self::raw(doc);
+                update.typed = true;
+                update
             }
             Err(e) => Self::with(Document::new(), Vec::new(), Some(e.at(path))),
         }
@@ -238,11 +252,13 @@ impl<M, R: IntoUpdate<M>> BitAnd<R> for Update<M> {
 
 impl<M> Clone for Update<M> {
     fn clone(&self) -> Self {
-        Self::with(
+        let mut update = Self::with(
             self.doc.clone(),
             self.array_filters.clone(),
             self.error.clone(),
-        )
+        );
+        update.typed = self.typed;
+        update
     }
 }
 

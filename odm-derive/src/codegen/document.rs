@@ -57,6 +57,7 @@ pub fn expand(cont: &Container) -> TokenStream {
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
     let stored_path = value::stored_path_impl(cont);
+    let schema = super::schema::document_methods(cont);
     let version = super::version::items(cont);
     let delete_rules = super::delete_rules::expand(cont);
 
@@ -110,6 +111,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 }
 
                 #validate
+
+                #schema
 
                 #version
 

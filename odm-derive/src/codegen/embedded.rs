@@ -27,6 +27,7 @@ fn expand_struct(cont: &Container) -> TokenStream {
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
     let stored_path = value::stored_path_impl(cont);
+    let schema = super::schema::embedded_struct_impl(cont);
     quote! {
         #fields_struct
 
@@ -72,6 +73,8 @@ fn expand_struct(cont: &Container) -> TokenStream {
             #[automatically_derived]
             impl #core::document::Embedded for #ident {}
 
+            #schema
+
             #stored_path
 
             #assertions
@@ -101,6 +104,7 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
         .collect::<Vec<_>>()
         .join(", ");
     let unknown = format!("unknown variant {{:?}} of `{ident}`: expected one of {accepted}");
+    let schema = super::schema::embedded_enum_impl(cont, variants);
 
     quote! {
         const _: () = {
@@ -147,6 +151,8 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
 
             #[automatically_derived]
             impl #core::document::Embedded for #ident {}
+
+            #schema
         };
     }
 }

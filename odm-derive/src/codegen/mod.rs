@@ -8,6 +8,7 @@ pub mod document;
 pub mod embedded;
 pub mod fields;
 pub mod indexes;
+pub mod schema;
 pub mod value;
 pub mod version;
 

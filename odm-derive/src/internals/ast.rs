@@ -41,6 +41,8 @@ pub struct Field<'a> {
     /// Where the stored key came from (a rename literal, or the field name).
     pub key_span: Span,
     pub kind: FieldKind<'a>,
+    /// The field's `#[validate(..)]` rules, for the schema and update checks.
+    pub validate: super::validate::Validate,
 }
 
 /// How a field is stored.
@@ -217,6 +219,7 @@ fn fields<'a>(
                 key,
                 key_span,
                 kind,
+                validate: super::validate::Validate::from_attrs(&field.attrs),
             }
         })
         .collect()

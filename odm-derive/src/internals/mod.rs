@@ -7,3 +7,4 @@ pub mod case;
 pub mod check;
 pub mod ctxt;
 pub mod index;
+pub mod validate;

@@ -179,11 +179,49 @@ struct Level {
 /// `multi`), applying every rule registered for `M` and, through cascades,
 /// the rules of the models it cascades to.
 ///
+/// It all runs in one transaction where the backend offers one (the
+/// in-memory engine, a replica set, a sharded cluster), so a concurrent
+/// writer sees every change or none; on a backend without transactions (a
+/// standalone server) it runs in the order of [`apply_rules`], which never
+/// writes anything when a rule refuses.
+pub(crate) async fn delete_with_rules<M: Document>(
+    db: &Database,
+    ns: &Namespace,
+    filter: BsonDocument,
+    multi: bool,
+) -> Result<DeleteResult> {
+    if db.in_transaction() {
+        return apply_rules::<M>(db, ns, filter, multi).await;
+    }
+    let (in_ns, in_filter) = (ns.clone(), filter.clone());
+    let outcome = db
+        .transaction(move |tx| {
+            let (ns, filter) = (in_ns.clone(), in_filter.clone());
+            async move { apply_rules::<M>(&tx, &ns, filter, multi).await }
+        })
+        .await;
+    match outcome {
+        Err(e) if no_transactions(&e) => apply_rules::<M>(db, ns, filter, multi).await,
+        other => other,
+    }
+}
+
+/// Whether `e` says the deployment has no transactions: a backend without
+/// them, or a standalone server refusing a transaction number (`20
+/// IllegalOperation`). Either way nothing ran, so running again outside a
+/// transaction is safe.
+fn no_transactions(e: &Error) -> bool {
+    match e {
+        Error::Unsupported { .. } => true,
+        Error::Command(c) => c.code == 20 && c.message.contains("Transaction numbers"),
+        _ => false,
+    }
+}
+
 /// Order, so that a refusal writes nothing: find the ids, walk the whole
 /// cascade checking every deny rule, then nullify and pull, then delete the
-/// cascaded documents, then the documents themselves. This is the one
-/// function to run inside a transaction where the backend offers one.
-pub(crate) async fn delete_with_rules<M: Document>(
+/// cascaded documents, then the documents themselves.
+async fn apply_rules<M: Document>(
     db: &Database,
     ns: &Namespace,
     filter: BsonDocument,

@@ -630,10 +630,19 @@ impl Backend for MongoBackend {
                 .start_session()
                 .await
                 .map_err(|e| map_error(e, &"admin"))?;
-            session
-                .start_transaction()
-                .await
-                .map_err(|e| map_error(e, &"admin"))?;
+            session.start_transaction().await.map_err(|e| {
+                // A standalone server: say so as `Unsupported`, which
+                // callers can match on and work without.
+                if let mongodb::error::ErrorKind::Transaction { message, .. } = &*e.kind {
+                    if message.contains("not supported by this deployment") {
+                        return crate::Error::unsupported(
+                            "mongodb",
+                            format!("transactions ({message}: they need a replica set or a sharded cluster)"),
+                        );
+                    }
+                }
+                map_error(e, &"admin")
+            })?;
             Ok(TxnHandle::new(MongoTxn::new(session)))
         })
     }

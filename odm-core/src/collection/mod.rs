@@ -17,6 +17,7 @@ mod aggregate;
 mod bulk;
 mod codec;
 mod cursor;
+mod explain;
 mod read;
 mod write;
 
@@ -30,6 +31,7 @@ use crate::document::Document;
 pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
+pub use explain::{Explain, ExplainFind};
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};

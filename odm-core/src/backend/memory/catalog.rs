@@ -37,14 +37,23 @@ pub(crate) struct Collection {
 
 impl Collection {
     /// Read access. A poisoned lock is recovered: every write leaves the
-    /// state consistent before it can panic.
+    /// state consistent before it can panic. Documents a TTL index says
+    /// have expired are deleted first (see [`super::ttl`]).
     pub fn read(&self) -> RwLockReadGuard<'_, CollState> {
+        let guard = self.state.read().unwrap_or_else(|e| e.into_inner());
+        if !guard.ttl_due() {
+            return guard;
+        }
+        drop(guard);
+        drop(self.write());
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Write access.
+    /// Write access (expired documents deleted first, as for reads).
     pub fn write(&self) -> RwLockWriteGuard<'_, CollState> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
+        guard.expire_ttl_if_due();
+        guard
     }
 }
 

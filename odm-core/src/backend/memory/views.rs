@@ -8,8 +8,9 @@ use bson::Document;
 use super::aggregate::{self, expr};
 use super::catalog::Entry;
 use super::collation::Collation;
+use super::plan;
 use super::projection::Projection;
-use super::read::{self, Selector};
+use super::read::{self, Order, Selector};
 use super::sort::SortSpec;
 use super::MemoryBackend;
 use crate::backend::{AggregateOptions, FindOptions, Namespace};
@@ -56,9 +57,13 @@ impl MemoryBackend {
             None => Vec::new(),
             Some(Entry::Collection(c)) => {
                 let state = c.read();
-                state.indexes.check_hint(options.hint.as_ref())?;
-                let hits =
-                    selector.select(&state.store, sort.as_ref(), options.skip, options.limit)?;
+                let hint = state.indexes.resolve_hint(options.hint.as_ref())?;
+                let fields = options.sort.as_ref().and_then(plan::sort_fields);
+                let order = match (&sort, &fields) {
+                    (Some(spec), Some(fields)) => Some(Order { fields, spec }),
+                    _ => None,
+                };
+                let hits = selector.select(&state, order, hint, options.skip, options.limit)?;
                 read::project(&hits, projection.as_ref())?
             }
             Some(Entry::View(_)) => {
@@ -135,13 +140,17 @@ impl MemoryBackend {
     ) -> Result<Vec<RawDocumentBuf>> {
         let vars = expr::Vars::new(options.let_vars.as_ref())?;
         let (stages, output) = aggregate::split_output(pipeline)?;
+        let collation = Collation::from_option(options.collation.as_ref())?;
+        let leading_match = stages.first().and_then(|s| s.get_document("$match").ok());
         let input = if &*ns.coll == "1" {
             collectionless(stages)?;
             Vec::new()
+        } else if let Some(filter) = leading_match {
+            // An index narrows what the leading `$match` (still run) reads.
+            self.match_candidates(ns, filter, collation.is_some())?
         } else {
             self.source_documents(ns, 0)?
         };
-        let collation = Collation::from_option(options.collation.as_ref())?;
         let results = self.run(ns, input, stages, &vars, collation.as_ref())?;
         match output {
             None => Ok(to_raw(results)?),

@@ -39,6 +39,7 @@ pub(crate) async fn run(shared: &Shared, connection_id: i64, mut req: Request) -
             "authInfo": { "authenticatedUsers": [], "authenticatedUserRoles": [] },
         })),
         "find" => read::find(shared, &req).await,
+        "explain" => read::explain(shared, &req).await,
         "getMore" => read::get_more(shared, &req).await,
         "killCursors" => read::kill_cursors(shared, &req),
         "aggregate" => read::aggregate(shared, &req).await,

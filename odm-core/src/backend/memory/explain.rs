@@ -118,3 +118,123 @@ pub(crate) fn describe(state: &CollState, plan: &Plan, sort: Option<&Document>) 
         _ => access,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bson::{doc, rawdoc, Bson, Document};
+
+    use super::super::MemoryBackend;
+    use crate::backend::{Backend, FindOptions, IndexModel, InsertOptions, Namespace};
+
+    fn ns() -> Namespace {
+        Namespace::new("db", "c")
+    }
+
+    async fn backend() -> MemoryBackend {
+        let b = MemoryBackend::new();
+        let docs = (0..20)
+            .map(|i| rawdoc! {"_id": i, "n": i % 5, "s": i})
+            .collect();
+        b.insert(ns(), docs, InsertOptions::default())
+            .await
+            .unwrap();
+        b.create_indexes(ns(), vec![IndexModel::new(doc! {"n": 1})])
+            .await
+            .unwrap();
+        b
+    }
+
+    fn leaf(plan: &Document) -> &Document {
+        match plan.get_document("inputStage") {
+            Ok(inner) => leaf(inner),
+            Err(_) => plan,
+        }
+    }
+
+    async fn explain(b: &MemoryBackend, filter: Document, options: FindOptions) -> Document {
+        b.explain(ns(), filter, options).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn names_the_index_and_counts_what_it_read() {
+        let b = backend().await;
+        let e = explain(&b, doc! {"n": 3}, FindOptions::default()).await;
+        let winning = e
+            .get_document("queryPlanner")
+            .unwrap()
+            .get_document("winningPlan")
+            .unwrap();
+        assert_eq!(winning.get_str("stage").unwrap(), "FETCH");
+        let scan = leaf(winning);
+        assert_eq!(scan.get_str("stage").unwrap(), "IXSCAN");
+        assert_eq!(scan.get_str("indexName").unwrap(), "n_1");
+        assert_eq!(scan.get_document("keyPattern").unwrap(), &doc! {"n": 1});
+        let stats = e.get_document("executionStats").unwrap();
+        assert_eq!(stats.get_i64("nReturned").unwrap(), 4);
+        assert_eq!(stats.get_i64("totalKeysExamined").unwrap(), 4);
+        assert_eq!(stats.get_i64("totalDocsExamined").unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn id_lookups_scans_and_sorts() {
+        let b = backend().await;
+        let e = explain(&b, doc! {"_id": 7}, FindOptions::default()).await;
+        let winning = e
+            .get_document("queryPlanner")
+            .unwrap()
+            .get_document("winningPlan")
+            .unwrap();
+        assert_eq!(winning.get_str("stage").unwrap(), "IDHACK");
+
+        let sorted = FindOptions {
+            sort: Some(doc! {"s": -1}),
+            ..FindOptions::default()
+        };
+        let e = explain(&b, doc! {"s": {"$gt": 15}}, sorted).await;
+        let winning = e
+            .get_document("queryPlanner")
+            .unwrap()
+            .get_document("winningPlan")
+            .unwrap();
+        assert_eq!(winning.get_str("stage").unwrap(), "SORT");
+        assert_eq!(leaf(winning).get_str("stage").unwrap(), "COLLSCAN");
+        let stats = e.get_document("executionStats").unwrap();
+        assert_eq!(stats.get_i64("totalDocsExamined").unwrap(), 20);
+        assert_eq!(stats.get_i64("nReturned").unwrap(), 4);
+
+        let walk = FindOptions {
+            sort: Some(doc! {"n": -1}),
+            limit: 2,
+            ..FindOptions::default()
+        };
+        let e = explain(&b, doc! {}, walk).await;
+        let winning = e
+            .get_document("queryPlanner")
+            .unwrap()
+            .get_document("winningPlan")
+            .unwrap();
+        assert_eq!(winning.get_str("stage").unwrap(), "FETCH");
+        assert_eq!(leaf(winning).get_str("direction").unwrap(), "backward");
+        let stats = e.get_document("executionStats").unwrap();
+        assert_eq!(
+            stats.get_i64("totalDocsExamined").unwrap(),
+            2,
+            "the walk stops at the limit"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_hint_naming_no_index_is_bad_value() {
+        let b = backend().await;
+        let options = FindOptions {
+            hint: Some(Bson::String("missing_1".into())),
+            ..FindOptions::default()
+        };
+        let err = b.explain(ns(), doc! {}, options).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("hint provided does not correspond"),
+            "{err}"
+        );
+    }
+}

@@ -156,3 +156,74 @@ impl MemoryBackend {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bson::{doc, Bson, Document, RawDocumentBuf};
+
+    use super::*;
+    use crate::backend::IndexModel;
+
+    fn state_with(docs: Vec<Document>, model: IndexModel) -> CollState {
+        let ns = Namespace::new("db", "c");
+        let mut s = CollState::default();
+        for d in docs {
+            s.insert_one(&ns, RawDocumentBuf::try_from(&d).unwrap(), false)
+                .unwrap();
+        }
+        let s_ref = &mut s;
+        s_ref
+            .indexes
+            .create(&ns, &s_ref.store, vec![model])
+            .unwrap();
+        s
+    }
+
+    fn ids(s: &CollState) -> Vec<i32> {
+        s.store
+            .iter()
+            .map(|(_, d)| d.get_i32("_id").unwrap())
+            .collect()
+    }
+
+    fn at(ms: i64) -> Bson {
+        Bson::DateTime(bson::DateTime::from_millis(ms))
+    }
+
+    #[test]
+    fn expires_old_dates_only() {
+        for dir in [1, -1] {
+            let mut model = IndexModel::new(doc! {"at": dir});
+            model.expire_after_secs = Some(10);
+            let mut s = state_with(
+                vec![
+                    doc! {"_id": 1, "at": at(1_000)},
+                    doc! {"_id": 2, "at": at(95_000)},
+                    doc! {"_id": 3, "at": "old"},
+                    doc! {"_id": 4},
+                    doc! {"_id": 5, "at": [at(99_000), at(2_000)]},
+                    doc! {"_id": 6, "at": at(89_999)},
+                ],
+                model,
+            );
+            // now = 100 s: anything before 90 s has expired.
+            assert_eq!(s.expire_ttl(100_000), 3);
+            assert_eq!(ids(&s), [2, 3, 4]);
+            // The index follows the deletes.
+            assert_eq!(s.expire_ttl(100_000), 0);
+        }
+    }
+
+    #[test]
+    fn lazy_passes_are_rate_limited() {
+        let mut model = IndexModel::new(doc! {"at": 1});
+        model.expire_after_secs = Some(0);
+        let mut s = state_with(vec![doc! {"_id": 1, "at": at(0)}], model);
+        assert!(s.ttl_due());
+        s.expire_ttl_if_due();
+        assert!(ids(&s).is_empty());
+        assert!(!s.ttl_due(), "a pass just ran");
+        let plain = state_with(vec![], IndexModel::new(doc! {"at": 1}));
+        assert!(!plain.ttl_due());
+    }
+}

@@ -109,11 +109,14 @@ impl Indexes {
         store: &Store,
         models: Vec<IndexModel>,
     ) -> Result<Vec<String>, CommandError> {
-        // All or nothing: build on a copy, keep it only if every index builds.
-        let mut built = self.clone();
-        let names = built.build(ns, store, models)?;
-        *self = built;
-        Ok(names)
+        // All or nothing: `build` only appends, so a failure truncates back
+        // (no copy of the existing indexes' entries).
+        let before = self.list.len();
+        let built = self.build(ns, store, models);
+        if built.is_err() {
+            self.list.truncate(before);
+        }
+        built
     }
 
     fn build(
@@ -303,6 +306,30 @@ impl Indexes {
                 for (key, _) in &keys.keys {
                     index.entries.remove(key, slot);
                 }
+            }
+        }
+    }
+
+    /// Move the keys of the document in `slot` from `old` to `new` (an
+    /// update): indexes whose keys did not change are left alone.
+    pub fn replace(&mut self, slot: usize, old: &RawDocument, new: &RawDocument) {
+        for index in &mut self.list {
+            // A partial filter that errors leaves that side out, as in
+            // `add` and `remove`.
+            let before = index.keys_of(old).ok();
+            let after = index.keys_of(new).ok();
+            if let (Some(b), Some(a)) = (&before, &after) {
+                let same = b.keys.len() == a.keys.len()
+                    && b.keys.iter().zip(&a.keys).all(|(x, y)| x.0 == y.0);
+                if same {
+                    continue;
+                }
+            }
+            for (key, _) in before.iter().flat_map(|b| &b.keys) {
+                index.entries.remove(key, slot);
+            }
+            if let Some(after) = after {
+                index.record(after, slot);
             }
         }
     }

@@ -320,8 +320,7 @@ impl CollState {
             .replace(slot, new)
             .map_err(|_| write_error(66, "ImmutableField", "_id changed"))?;
         if let Some(stored) = self.store.get(slot) {
-            self.indexes.remove(slot, old);
-            self.indexes.add(slot, stored);
+            self.indexes.replace(slot, old, stored);
         }
         Ok(())
     }

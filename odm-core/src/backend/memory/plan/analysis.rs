@@ -19,8 +19,6 @@ pub(super) enum Pred {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Analysis {
     fields: Vec<(String, Vec<Pred>)>,
-    /// Top-level `field: value` conjuncts, for partial index implication.
-    conjuncts: Vec<(String, Bson)>,
     /// The filter is exactly `{_id: <value>}` (MongoDB's IDHACK).
     pub(super) id_only: bool,
 }
@@ -52,7 +50,6 @@ impl Analysis {
             if key.starts_with('$') {
                 continue;
             }
-            self.conjuncts.push((key.clone(), value.clone()));
             let preds = field_preds(value, collated);
             if preds.is_empty() {
                 continue;
@@ -84,8 +81,8 @@ impl Analysis {
     }
 
     /// Whether every document the filter matches is in `index`'s partial
-    /// filter: each of its conjuncts is one of the filter's, or is
-    /// `{f: {$exists: true}}` with `f` bounded by the filter.
+    /// filter: each of its conjuncts is an equality the filter pins too, or
+    /// is `{f: {$exists: true}}` with `f` bounded by the filter.
     pub(super) fn implies(&self, partial: &Document) -> bool {
         partial.iter().all(|(k, v)| {
             if k == "$and" {
@@ -97,8 +94,14 @@ impl Analysis {
                     _ => false,
                 };
             }
-            if self.conjuncts.iter().any(|(ck, cv)| ck == k && cv == v) {
-                return true;
+            if let Some(value) = point(v, false) {
+                let pinned = self.preds(k).iter().any(|p| match p {
+                    Pred::Points(values) => values.as_slice() == std::slice::from_ref(&value),
+                    Pred::Range { .. } => false,
+                });
+                if pinned {
+                    return true;
+                }
             }
             let exists = matches!(v, Bson::Document(d) if d.len() == 1
                 && matches!(d.get("$exists"), Some(Bson::Boolean(true))));

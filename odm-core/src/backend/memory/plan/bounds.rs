@@ -83,6 +83,16 @@ fn field_bounds(pred: &Pred, descending: bool, widen: bool) -> Vec<(Vec<u8>, Vec
 /// The key intervals of an index scan bounded by `preds` (one per leading
 /// field): fields pinned to points extend the prefix of the next field.
 pub(super) fn intervals(index: &Index, preds: &[Pred], widen: bool) -> Vec<Interval> {
+    // The common case, one value of a one-field index: one key, no products.
+    if let ([Pred::Points(values)], [descending], false) =
+        (preds, index.descending.as_slice(), widen)
+    {
+        if let [value] = values.as_slice() {
+            let mut key = Vec::with_capacity(32);
+            keys::encode_dir(value.as_raw_bson_ref(), *descending, &mut key);
+            return vec![Interval::Point(key)];
+        }
+    }
     let mut acc: Vec<(Vec<u8>, Vec<u8>, bool)> = vec![(Vec::new(), Vec::new(), true)];
     let mut fields = 0;
     for (i, pred) in preds.iter().enumerate() {

@@ -360,3 +360,31 @@ fn random_filters_select_what_a_scan_selects() {
         run(&s, filter, sort);
     }
 }
+
+#[test]
+fn updates_move_postings_only_when_keys_change() {
+    let docs: Vec<Document> = (0..40)
+        .map(|i| doc! {"_id": i, "g": i % 4, "v": 0})
+        .collect();
+    let mut s = state(docs, vec![index(doc! {"g": 1})]);
+    let update = |s: &mut CollState, filter: Document, set: Document| {
+        let plan = super::super::write::compile_update(
+            &crate::backend::UpdateModification::Document(doc! {"$set": set}),
+            None,
+            None,
+        )
+        .unwrap();
+        let selector = Selector::with_collation(&filter, None, None).unwrap();
+        s.update(&ns(), &selector, &filter, &plan, true, false, None, false)
+            .unwrap()
+    };
+    let r = update(&mut s, doc! {"g": 1}, doc! {"v": 1});
+    assert_eq!(r.modified_count, 10);
+    let r = update(&mut s, doc! {"g": 1}, doc! {"g": [7, 8]});
+    assert_eq!(r.modified_count, 10);
+    let (ids, plan) = run(&s, doc! {"g": 1}, None);
+    assert!(ids.is_empty() && matches!(plan.access, Access::Index { .. }));
+    let (ids, _) = run(&s, doc! {"g": 8}, None);
+    assert_eq!(ids.len(), 10);
+    assert!(s.indexes.list()[0].entries.multikey);
+}

@@ -105,7 +105,7 @@ async fn main() -> odm::Result<()> {
     // 5. replace_one keeps the _id.
     alice.email = "alice@odm.dev".into();
     alice.age += 1;
-    users.replace_one(&alice).await?;
+    users.replace_one(&mut alice).await?;
     let reread = users.find_by_id(&id).await?;
     println!(
         "5. replaced Alice: {:?}",

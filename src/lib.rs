@@ -23,6 +23,7 @@ pub mod prelude {
 pub mod __private {
     pub use ::odm_core;
     pub use ::odm_core::bson;
+    pub use ::odm_core::inventory;
     pub use ::odm_core::validator;
     pub use ::std;
 }

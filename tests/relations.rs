@@ -1,7 +1,9 @@
 //! References and population: 1, 10 and 1,000 posts with their authors each
 //! cost exactly two queries, nested population one more per level (paths to
 //! the same model share a query), and a dangling reference stays unloaded
-//! instead of panicking.
+//! instead of panicking. Every scenario runs on every backend of `common`.
+
+mod common;
 
 use odm::bson::oid::ObjectId;
 use odm::{Database, Filter, Ref};
@@ -61,35 +63,53 @@ async fn seed(db: &Database, posts: usize) -> Vec<Author> {
 
 #[tokio::test]
 async fn population_costs_one_query_per_relation_path() {
-    for n in [1usize, 10, 1_000] {
-        let db = Database::memory();
-        let authors = seed(&db, n).await;
-        let posts = db.collection::<Post>();
-        let f = Post::fields();
-
-        db.command_log().start();
-        let loaded = posts.find(Filter::all()).populate(&f.author).await.unwrap();
-        let log = db.command_log().take();
-        assert_eq!(log.len(), 2, "{n} posts: {log:?}");
-        assert_eq!(loaded.len(), n);
-        let loaded_ids: Vec<ObjectId> = loaded.iter().map(|p| *p.author.id()).collect();
-        for post in &loaded {
-            let author = post.author.get().expect("populated");
-            assert_eq!(author.id, *post.author.id());
-            let expected = authors.iter().find(|a| a.id == author.id).unwrap();
-            assert_eq!(author.name, expected.name);
-            // A reviewer is filled exactly when that author was loaded for
-            // some post: loading is by document, and nothing else is fetched.
-            let reviewer = &post.reviewers[0];
-            assert_eq!(reviewer.is_loaded(), loaded_ids.contains(reviewer.id()));
+    for backend in common::backends().await {
+        for n in [1usize, 10, 1_000] {
+            let db = Database::with_backend(backend.backend.clone(), format!("{}_{n}", backend.db));
+            population_costs_two_queries(&db, n, backend.name).await;
+            db.backend()
+                .drop_database(db.name().to_owned())
+                .await
+                .unwrap();
         }
+        backend.finish().await;
+    }
+}
+
+async fn population_costs_two_queries(db: &Database, n: usize, backend: &str) {
+    let authors = seed(db, n).await;
+    let posts = db.collection::<Post>();
+    let f = Post::fields();
+
+    db.command_log().start();
+    let loaded = posts.find(Filter::all()).populate(&f.author).await.unwrap();
+    let log = db.command_log().take();
+    assert_eq!(log.len(), 2, "{backend}, {n} posts: {log:?}");
+    assert_eq!(loaded.len(), n);
+    let loaded_ids: Vec<ObjectId> = loaded.iter().map(|p| *p.author.id()).collect();
+    for post in &loaded {
+        let author = post.author.get().expect("populated");
+        assert_eq!(author.id, *post.author.id());
+        let expected = authors.iter().find(|a| a.id == author.id).unwrap();
+        assert_eq!(author.name, expected.name);
+        // A reviewer is filled exactly when that author was loaded for
+        // some post: loading is by document, and nothing else is fetched.
+        let reviewer = &post.reviewers[0];
+        assert_eq!(reviewer.is_loaded(), loaded_ids.contains(reviewer.id()));
     }
 }
 
 #[tokio::test]
 async fn nested_population_costs_one_query_per_level() {
-    let db = Database::memory();
-    seed(&db, 50).await;
+    for backend in common::backends().await {
+        let db = Database::with_backend(backend.backend.clone(), backend.db.clone());
+        nested_population_costs_one_query_per_level_on(&db, backend.name).await;
+        backend.finish().await;
+    }
+}
+
+async fn nested_population_costs_one_query_per_level_on(db: &Database, backend: &str) {
+    seed(db, 50).await;
     let f = Post::fields();
     db.command_log().start();
     let loaded = db
@@ -103,7 +123,7 @@ async fn nested_population_costs_one_query_per_level() {
     assert_eq!(
         log.len(),
         3,
-        "posts, authors (both paths), companies: {log:?}"
+        "{backend}: posts, authors (both paths), companies: {log:?}"
     );
     let with_company = loaded
         .iter()
@@ -117,14 +137,25 @@ async fn nested_population_costs_one_query_per_level() {
 
 #[tokio::test]
 async fn an_unpopulated_reference_never_queries_and_a_dangling_one_is_reported() {
-    let db = Database::memory();
-    let authors = seed(&db, 3).await;
+    for backend in common::backends().await {
+        let db = Database::with_backend(backend.backend.clone(), backend.db.clone());
+        an_unpopulated_reference_never_queries_and_a_dangling_one_is_reported_on(&db, backend.name)
+            .await;
+        backend.finish().await;
+    }
+}
+
+async fn an_unpopulated_reference_never_queries_and_a_dangling_one_is_reported_on(
+    db: &Database,
+    backend: &str,
+) {
+    let authors = seed(db, 3).await;
     let posts = db.collection::<Post>();
 
     db.command_log().start();
     let plain = posts.find(Filter::all()).all().await.unwrap();
     assert!(plain.iter().all(|p| p.author.get().is_none()));
-    assert_eq!(db.command_log().take().len(), 1);
+    assert_eq!(db.command_log().take().len(), 1, "{backend}");
 
     let gone = authors[0].id;
     db.collection::<Author>()
@@ -141,8 +172,11 @@ async fn an_unpopulated_reference_never_queries_and_a_dangling_one_is_reported()
         .find(|p| *p.author.id() == gone)
         .expect("a post by the deleted author");
     assert!(dangling.author.get().is_none());
-    let err = dangling.author.fetch(&db).await.unwrap_err();
-    assert!(matches!(err, odm::Error::NotFound { .. }), "{err}");
+    let err = dangling.author.fetch(db).await.unwrap_err();
+    assert!(
+        matches!(err, odm::Error::NotFound { .. }),
+        "{backend}: {err}"
+    );
 }
 
 #[derive(odm::Embedded, Debug, PartialEq)]
@@ -154,10 +188,20 @@ struct PostsPerAuthor {
 
 #[tokio::test]
 async fn a_typed_lookup_from_a_ref_field_and_typed_aggregation_results() {
+    for backend in common::backends().await {
+        let db = Database::with_backend(backend.backend.clone(), backend.db.clone());
+        a_typed_lookup_from_a_ref_field_and_typed_aggregation_results_on(&db, backend.name).await;
+        backend.finish().await;
+    }
+}
+
+async fn a_typed_lookup_from_a_ref_field_and_typed_aggregation_results_on(
+    db: &Database,
+    backend: &str,
+) {
     use odm::aggregate::{expr, Pipeline};
 
-    let db = Database::memory();
-    seed(&db, 14).await;
+    seed(db, 14).await;
     let f = Post::fields();
     // $lookup built from the Ref field: `from` is the Author collection, on `_id`.
     // What follows works on the looked-up `by`, which is not a Post field:
@@ -172,7 +216,7 @@ async fn a_typed_lookup_from_a_ref_field_and_typed_aggregation_results() {
         odm::bson::doc! {"$lookup": {"from": "author", "localField": "author", "foreignField": "_id", "as": "by"}}
     );
     let rows: Vec<PostsPerAuthor> = db.collection::<Post>().aggregate(pipeline).await.unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 7, "{backend}");
     assert_eq!(
         rows[0],
         PostsPerAuthor {

@@ -47,7 +47,54 @@ pub trait Document: Sized + Send + Sync + 'static {
     fn validate(&self) -> Result<(), ValidationErrors> {
         Ok(())
     }
+
+    /// The stored name of the `#[odm(version)]` field, when the model uses
+    /// optimistic concurrency: replaces, saves and typed updates through odm
+    /// then match the version they read and increment it, and a stale write
+    /// is [`Error::Conflict`](crate::Error::Conflict).
+    const VERSION: Option<&'static str> = None;
+
+    /// The model's version (`None` for a model without a version field).
+    fn version(&self) -> Option<i64> {
+        None
+    }
+
+    /// Set the model's version (a no-op without a version field).
+    fn set_version(&mut self, version: i64) {
+        let _ = version;
+    }
 }
+
+/// An integer type that can hold a `#[odm(version)]`: `i32`, `i64` or `u32`,
+/// each stored as a BSON integer.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a `#[odm(version)]` field",
+    label = "a version is an `i32`, `i64` or `u32`",
+    note = "declare the version field as `version: i64`"
+)]
+pub trait VersionField: Copy {
+    /// The version as an `i64`.
+    fn to_version(self) -> i64;
+    /// A version back in the field's type (wrapping at the type's bounds,
+    /// where a counter of writes never gets).
+    fn from_version(version: i64) -> Self;
+}
+
+macro_rules! version_field {
+    ($($t:ty),*) => {$(
+        impl VersionField for $t {
+            fn to_version(self) -> i64 {
+                i64::from(self)
+            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            fn from_version(version: i64) -> Self {
+                version as $t
+            }
+        }
+    )*};
+}
+
+version_field!(i32, i64, u32);
 
 /// A struct stored inside a document (or a unit-only enum stored as a string).
 /// Implemented by `#[derive(Embedded)]`, which also implements

@@ -70,6 +70,40 @@ pub enum Error {
         what: String,
     },
 
+    /// A write guarded by a `#[odm(version)]` found the document at another
+    /// version: someone else wrote it since it was read. Nothing was written.
+    /// Reload the document, reapply the change and retry.
+    #[error(
+        "write conflict in `{collection}` on _id {id}: the document is no longer at version \
+         {expected_version} (changed since it was read); reload it and retry"
+    )]
+    Conflict {
+        /// The collection written to.
+        collection: String,
+        /// The document's `_id`, rendered as extended JSON.
+        id: String,
+        /// The version the write expected (the one the model was read at).
+        expected_version: i64,
+    },
+
+    /// A delete was refused by an `#[odm(on_delete = "deny")]` rule: documents
+    /// of `referencing_collection` still reference the documents through
+    /// `field`. Nothing was deleted.
+    #[error(
+        "cannot delete from `{collection}`: {count} document(s) of `{referencing_collection}` \
+         still reference it through `{field}` (on_delete = \"deny\"); delete or detach them first"
+    )]
+    DeleteDenied {
+        /// The collection the delete was meant for.
+        collection: String,
+        /// The collection whose documents hold the references.
+        referencing_collection: String,
+        /// The referencing field's stored name.
+        field: String,
+        /// How many documents reference the documents to delete.
+        count: u64,
+    },
+
     /// The server (or the in-memory engine acting as one) refused a command.
     /// `code` and `code_name` are MongoDB's (`2 BadValue`, `14 TypeMismatch`, ...).
     #[error(transparent)]

@@ -29,6 +29,9 @@ pub use field::{Field, Path, PathType};
 pub use bson;
 /// The `chrono` crate whose date types odm stores as BSON dates.
 pub use chrono;
+/// The link-time registry behind delete rules (for generated code).
+#[doc(hidden)]
+pub use inventory;
 pub use query::{Filter, Projection, Sort, Update};
 pub use relation::Ref;
 /// The `validator` crate behind `#[odm(validate)]`.

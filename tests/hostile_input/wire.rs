@@ -299,3 +299,65 @@ async fn bad_messages_with_intact_framing_get_error_replies() {
     driver_still_works(&server.uri(), "wire_replies").await;
     server.shutdown().await;
 }
+
+/// An insert whose document sequence carries `doc`.
+fn insert_with_sequence(request_id: i32, doc: &[u8]) -> Vec<u8> {
+    let body = RawDocumentBuf::try_from(&doc! { "insert": "big", "$db": "wire_size" }).unwrap();
+    let mut p = 0u32.to_le_bytes().to_vec();
+    p.push(0);
+    p.extend(body.as_bytes());
+    p.push(1);
+    p.extend(((4 + b"documents\0".len() + doc.len()) as i32).to_le_bytes());
+    p.extend(b"documents\0");
+    p.extend(doc);
+    message(OP_MSG, request_id, &p)
+}
+
+#[tokio::test]
+async fn documents_over_16_mib_are_bson_object_too_large() {
+    let server = start();
+    let mut s = TcpStream::connect(server.local_addr()).await.unwrap();
+    let code = |r: &Option<BsonDocument>| {
+        r.as_ref().and_then(|r| {
+            Some((
+                r.get_i32("code").ok()?,
+                r.get_str("codeName").ok()?.to_owned(),
+            ))
+        })
+    };
+
+    // Past what any command could need: refused while reading the message.
+    let huge =
+        RawDocumentBuf::try_from(&doc! { "_id": 1, "s": "x".repeat(17 * 1024 * 1024) }).unwrap();
+    s.write_all(&insert_with_sequence(1, huge.as_bytes()))
+        .await
+        .unwrap();
+    let r = reply(&mut s).await;
+    assert_eq!(
+        code(&r),
+        Some((10334, "BSONObjectTooLarge".into())),
+        "{r:?}"
+    );
+
+    // Just over 16 MiB: framed, then refused by the engine as a write error.
+    let over =
+        RawDocumentBuf::try_from(&doc! { "_id": 2, "s": "y".repeat(16 * 1024 * 1024) }).unwrap();
+    s.write_all(&insert_with_sequence(2, over.as_bytes()))
+        .await
+        .unwrap();
+    let r = reply(&mut s).await.expect("a reply");
+    let first = r
+        .get_array("writeErrors")
+        .ok()
+        .and_then(|w| w.first())
+        .and_then(|w| w.as_document())
+        .and_then(|w| w.get_i32("code").ok());
+    assert_eq!(first, Some(10334), "{r:?}");
+
+    driver_still_works(&server.uri(), "wire_size").await;
+    let driver = MongoBackend::connect(&server.uri()).await.unwrap();
+    let ns = odm::backend::Namespace::new("wire_size", "big");
+    let n = driver.count(ns, doc! {}, Default::default()).await.unwrap();
+    assert_eq!(n, 0, "nothing was stored");
+    server.shutdown().await;
+}

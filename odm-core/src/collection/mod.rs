@@ -9,7 +9,7 @@
 //! users.insert_one(&mut alice).await?;                       // validates, assigns the id
 //! let adults = users.find(User::fields().age.gte(18)).sort(User::fields().name.asc()).all().await?;
 //! users.update_many(filter, update).await?;
-//! users.replace_one(&alice).await?;                          // keeps _id
+//! users.replace_one(&mut alice).await?;                         // keeps _id
 //! users.delete_many(filter).await?;
 //! ```
 
@@ -19,6 +19,8 @@ mod codec;
 mod cursor;
 mod explain;
 mod read;
+mod save;
+mod version;
 mod write;
 
 use std::fmt;
@@ -35,9 +37,10 @@ pub use explain::{Explain, ExplainFind};
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};
+pub use save::{FindTracked, Save, Tracked};
 pub use write::{
     DeleteMany, DeleteOne, FindOneAndDelete, FindOneAndReplace, FindOneAndUpdate, InsertMany,
-    InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne,
+    InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateModel, UpdateOne,
 };
 
 pub use crate::backend::{BulkWriteResult, DeleteResult, UpdateResult};

@@ -259,7 +259,7 @@ impl<'a, M: Document> IntoFuture for FindAll<'a, M> {
 /// A `find_one`, awaiting to `Option<M>`.
 #[must_use = "operations do nothing unless awaited"]
 pub struct FindOne<'a, M> {
-    find: Find<'a, M>,
+    pub(super) find: Find<'a, M>,
 }
 
 impl<M: Document> FindOne<'_, M> {

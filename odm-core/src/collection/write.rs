@@ -15,7 +15,7 @@ use crate::query::{Filter, Sort, Update};
 use crate::value::IdValue;
 
 use super::read::id_filter;
-use super::{codec, Collection};
+use super::{codec, version, Collection};
 
 impl<M: Document> Collection<M> {
     /// Insert one model: validate it, give it an id if it has none (written
@@ -34,14 +34,18 @@ impl<M: Document> Collection<M> {
         }
     }
 
-    /// Update the first document matching `filter`.
+    /// Update the first document matching `filter`. On a model with a
+    /// `#[odm(version)]` field the update also increments the version
+    /// (unless it writes the version itself), so guarded writers that read
+    /// the document before see a conflict.
     pub fn update_one(&self, filter: Filter<M>, update: Update<M>) -> UpdateOne<'_, M> {
         UpdateOne {
             op: UpdateOp::new(self, filter, update, false),
         }
     }
 
-    /// Update every document matching `filter`.
+    /// Update every document matching `filter` (incrementing each one's
+    /// `#[odm(version)]`, as [`update_one`](Self::update_one)).
     pub fn update_many(&self, filter: Filter<M>, update: Update<M>) -> UpdateMany<'_, M> {
         UpdateMany {
             op: UpdateOp::new(self, filter, update, true),
@@ -51,7 +55,12 @@ impl<M: Document> Collection<M> {
     /// Replace the stored document with the same `_id` by `model`, after
     /// validating it. A model whose document no longer exists is
     /// [`Error::NotFound`] (it is not resurrected), unless `.upsert(true)`.
-    pub fn replace_one<'a>(&'a self, model: &'a M) -> ReplaceOne<'a, M> {
+    ///
+    /// On a model with a `#[odm(version)]` field the replace only matches
+    /// the version the model holds, stores the next one and moves the model
+    /// to it; a document changed meanwhile is [`Error::Conflict`] and keeps
+    /// the other writer's change.
+    pub fn replace_one<'a>(&'a self, model: &'a mut M) -> ReplaceOne<'a, M> {
         ReplaceOne {
             coll: self,
             model,
@@ -59,12 +68,29 @@ impl<M: Document> Collection<M> {
         }
     }
 
-    /// Delete the first document matching `filter`.
+    /// Apply `update` to `model`'s stored document (found by its `_id`).
+    /// On a model with a `#[odm(version)]` field the update only matches the
+    /// version the model holds and increments it (in the model too), so a
+    /// document changed meanwhile is [`Error::Conflict`]. A document that no
+    /// longer exists is [`Error::NotFound`]. The model's other fields are not
+    /// refreshed: reload it to see the update's effect.
+    pub fn update_model<'a>(&'a self, model: &'a mut M, update: Update<M>) -> UpdateModel<'a, M> {
+        UpdateModel {
+            coll: self,
+            model,
+            update,
+        }
+    }
+
+    /// Delete the first document matching `filter`, applying the delete
+    /// rules (`#[odm(on_delete)]`) of the models that reference `M`; see
+    /// [`delete_rules`](crate::relation::delete_rules). Without rules, one command.
     pub fn delete_one(&self, filter: Filter<M>) -> DeleteOne<'_, M> {
         DeleteOne { coll: self, filter }
     }
 
-    /// Delete every document matching `filter`.
+    /// Delete every document matching `filter`, applying the delete rules of
+    /// the models that reference `M` (as [`delete_one`](Self::delete_one)).
     pub fn delete_many(&self, filter: Filter<M>) -> DeleteMany<'_, M> {
         DeleteMany { coll: self, filter }
     }
@@ -222,7 +248,8 @@ impl<'a, M: Document> UpdateOp<'a, M> {
     async fn run(mut self) -> Result<UpdateResult> {
         let ns = &self.coll.ns;
         let filter = codec::filter(ns, self.filter)?;
-        let (update, array_filters) = codec::update(ns, self.update)?;
+        let (mut update, array_filters) = codec::update(ns, self.update)?;
+        version::bump::<M>(&mut update);
         self.options.array_filters = array_filters;
         self.coll
             .db
@@ -273,7 +300,7 @@ update_builder!(UpdateMany, "update_many");
 #[must_use = "operations do nothing unless awaited"]
 pub struct ReplaceOne<'a, M> {
     coll: &'a Collection<M>,
-    model: &'a M,
+    model: &'a mut M,
     options: ReplaceOptions,
 }
 
@@ -299,22 +326,88 @@ impl<'a, M: Document> IntoFuture for ReplaceOne<'a, M> {
                 )
                 .at("_id"),
             })?;
-            let filter = id_filter::<M>(id).into_document();
-            let doc = replacement(self.coll, self.model)?;
+            let by_id = id_filter::<M>(id).into_document();
+            let expected = self.model.version();
+            let filter = version::guard::<M>(by_id.clone(), expected);
+            let doc = version::at_next_version(self.model, |m| replacement(self.coll, m))?;
             let upsert = self.options.upsert;
             let result = self
                 .coll
                 .db
                 .backend()
-                .replace(ns.clone(), filter.clone(), doc, self.options)
+                .replace(ns.clone(), filter, doc, self.options)
+                .await
+                .map_err(|e| match codec::single_write_error(ns, e) {
+                    // An upsert of a versioned model whose document exists at
+                    // another version tries to insert its `_id` again.
+                    Error::DuplicateKey { index, .. }
+                        if index == "_id_" && upsert && expected.is_some() =>
+                    {
+                        Error::Conflict {
+                            collection: ns.coll.to_string(),
+                            id: by_id
+                                .get("_id")
+                                .map(crate::value::display_bson)
+                                .unwrap_or_default(),
+                            expected_version: expected.unwrap_or_default(),
+                        }
+                    }
+                    other => other,
+                })?;
+            if result.matched_count == 0 && result.upserted_id.is_none() && !upsert {
+                return Err(version::no_match(self.coll, by_id, expected).await);
+            }
+            version::advance(self.model);
+            Ok(result)
+        })
+    }
+}
+
+/// An `update_model`, awaiting to an [`UpdateResult`].
+#[must_use = "operations do nothing unless awaited"]
+pub struct UpdateModel<'a, M> {
+    coll: &'a Collection<M>,
+    model: &'a mut M,
+    update: Update<M>,
+}
+
+impl<'a, M: Document> IntoFuture for UpdateModel<'a, M> {
+    type Output = Result<UpdateResult>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let ns = &self.coll.ns;
+            let id = self.model.id().ok_or_else(|| Error::Encode {
+                collection: ns.coll.to_string(),
+                error: EncodeError::new("a model without an id has no stored document to update")
+                    .at("_id"),
+            })?;
+            let by_id = id_filter::<M>(id).into_document();
+            let expected = self.model.version();
+            let filter = version::guard::<M>(by_id.clone(), expected);
+            let (mut update, array_filters) = codec::update(ns, self.update)?;
+            version::bump::<M>(&mut update);
+            let options = UpdateOptions {
+                array_filters,
+                ..Default::default()
+            };
+            let result = self
+                .coll
+                .db
+                .backend()
+                .update(
+                    ns.clone(),
+                    filter,
+                    UpdateModification::Document(update),
+                    options,
+                )
                 .await
                 .map_err(|e| codec::single_write_error(ns, e))?;
-            if result.matched_count == 0 && result.upserted_id.is_none() && !upsert {
-                return Err(Error::NotFound {
-                    collection: ns.coll.to_string(),
-                    what: filter.to_string(),
-                });
+            if result.matched_count == 0 {
+                return Err(version::no_match(self.coll, by_id, expected).await);
             }
+            version::advance(self.model);
             Ok(result)
         })
     }
@@ -340,6 +433,15 @@ macro_rules! delete_builder {
                         ..Default::default()
                     };
                     let filter = codec::filter(&self.coll.ns, self.filter)?;
+                    if crate::relation::delete_rules::has_rules::<M>() {
+                        return crate::relation::delete_rules::delete_with_rules::<M>(
+                            &self.coll.db,
+                            &self.coll.ns,
+                            filter,
+                            $multi,
+                        )
+                        .await;
+                    }
                     self.coll
                         .db
                         .backend()
@@ -436,7 +538,8 @@ impl<'a, M: Document> IntoFuture for FindOneAndUpdate<'a, M> {
 
     fn into_future(mut self) -> Self::IntoFuture {
         Box::pin(async move {
-            let (update, array_filters) = codec::update(&self.op.coll.ns, self.update)?;
+            let (mut update, array_filters) = codec::update(&self.op.coll.ns, self.update)?;
+            version::bump::<M>(&mut update);
             self.op.options.array_filters = array_filters;
             let action = FindAndModifyAction::Update(UpdateModification::Document(update));
             self.op.run(action).await

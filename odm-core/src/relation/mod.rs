@@ -128,8 +128,10 @@ impl<T: Document> PathType for Ref<T> {
     }
 }
 
+pub mod delete_rules;
 mod populate;
 
+pub use delete_rules::{DeleteRule, OnDelete};
 pub use populate::{FindPopulated, RefField};
 
 impl<T: Document> Ref<T> {

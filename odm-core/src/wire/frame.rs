@@ -30,9 +30,34 @@ const EXHAUST_ALLOWED: u32 = 1 << 16;
 /// Bits 0-15 are "required": a receiver must refuse one it does not know.
 const KNOWN_REQUIRED: u32 = CHECKSUM_PRESENT | MORE_TO_COME;
 
-/// Why a message could not be read.
+/// Why a message could not be read: the message, and which server error
+/// the client is told (see [`FrameError::code`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrameError(pub String);
+pub struct FrameError(pub String, pub(crate) Refusal);
+
+/// The server error a framing failure is reported as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `9 FailedToParse`: the bytes are not a well-formed request.
+    Parse,
+    /// `10334 BSONObjectTooLarge`: a document is over `maxBsonObjectSize`.
+    TooLarge,
+}
+
+impl FrameError {
+    /// A message that is not a well-formed request.
+    pub fn parse(message: impl Into<String>) -> Self {
+        FrameError(message.into(), Refusal::Parse)
+    }
+
+    /// MongoDB's code and code name for this failure.
+    pub fn code(&self) -> (i32, &'static str) {
+        match self.1 {
+            Refusal::Parse => (9, "FailedToParse"),
+            Refusal::TooLarge => (10334, "BSONObjectTooLarge"),
+        }
+    }
+}
 
 impl std::fmt::Display for FrameError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,7 +66,7 @@ impl std::fmt::Display for FrameError {
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T, FrameError> {
-    Err(FrameError(message.into()))
+    Err(FrameError::parse(message))
 }
 
 /// The 16-byte header of every message.
@@ -153,9 +178,12 @@ impl<'a> Cursor<'a> {
             Ok(l) if l >= 5 && l <= self.bytes.len() => l,
             _ => return err(format!("invalid BSON document length {len}")),
         };
+        // A command may carry its own overhead over a stored document's
+        // limit; past that, MongoDB refuses the object itself.
         if len > MAX_BSON_SIZE + 16 * 1024 {
-            return err(format!(
-                "BSON document of {len} bytes exceeds the maximum size"
+            return Err(FrameError(
+                format!("BSONObj size: {len} is invalid. Size must be between 0 and {MAX_BSON_SIZE}(16MB)"),
+                Refusal::TooLarge,
             ));
         }
         let doc = RawDocument::from_bytes(self.take(len)?)

@@ -184,3 +184,17 @@ fn replies_are_framed_with_their_length() {
     );
     assert_eq!(&reply[36..], d.as_bytes());
 }
+
+#[test]
+fn documents_over_the_bson_limit_are_bson_object_too_large() {
+    let mut sections = vec![0u8];
+    sections.extend(raw(&doc! { "insert": "c", "$db": "shop" }));
+    let big = "x".repeat(MAX_BSON_SIZE + 32 * 1024);
+    sections.extend(sequence("documents", &[doc! { "s": big }]));
+    let e = parse_op_msg(&op_msg(0, &sections)).unwrap_err();
+    assert_eq!(e.code(), (10334, "BSONObjectTooLarge"), "{e}");
+
+    // Malformed bytes stay a parse failure.
+    let e = parse_op_msg(&op_msg(0, &[0u8, 3, 0])).unwrap_err();
+    assert_eq!(e.code(), (9, "FailedToParse"), "{e}");
+}

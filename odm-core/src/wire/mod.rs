@@ -149,6 +149,9 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::R
     }
 }
 
+/// What a message body's buffer starts at before its bytes arrive.
+const INITIAL_BODY_CAPACITY: usize = 64 * 1024;
+
 /// Serve one client until it disconnects or sends something unreadable.
 async fn connection(mut stream: TcpStream, shared: Arc<Shared>, id: i64) {
     static REQUEST_IDS: AtomicI32 = AtomicI32::new(1);
@@ -164,14 +167,18 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>, id: i64) {
                 return;
             }
         };
-        let mut body = vec![0u8; header.length - 16];
-        if stream.read_exact(&mut body).await.is_err() {
-            return;
+        // Grow the buffer as bytes arrive: a peer that announces 48 MB and
+        // sends nothing holds a small buffer, not the announced size.
+        let want = header.length - 16;
+        let mut body = Vec::with_capacity(want.min(INITIAL_BODY_CAPACITY));
+        match (&mut stream).take(want as u64).read_to_end(&mut body).await {
+            Ok(n) if n == want => {}
+            _ => return, // disconnected mid-body
         }
         let parsed: std::result::Result<Request, FrameError> = match header.op_code {
             OP_MSG => frame::parse_op_msg(&body),
             OP_QUERY => frame::parse_op_query(&body),
-            other => Err(FrameError(format!("unsupported opCode {other}"))),
+            other => Err(FrameError::parse(format!("unsupported opCode {other}"))),
         };
         let reply_id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
         let reply = match parsed {
@@ -190,8 +197,9 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>, id: i64) {
             }
             Err(e) if header.op_code == OP_MSG || header.op_code == OP_QUERY => {
                 // The framing is intact, so the client can read an error.
+                let (code, code_name) = e.code();
                 let doc = commands::raw(&bson::doc! {
-                    "ok": 0.0, "errmsg": e.0, "code": 9, "codeName": "FailedToParse",
+                    "ok": 0.0, "errmsg": e.0, "code": code, "codeName": code_name,
                 });
                 if header.op_code == OP_QUERY {
                     frame::op_reply(reply_id, header.request_id, &doc)

@@ -57,6 +57,8 @@ pub fn expand(cont: &Container) -> TokenStream {
     let decode = value::decode(cont);
     let assertions = value::type_assertions(cont);
     let stored_path = value::stored_path_impl(cont);
+    let version = super::version::items(cont);
+    let delete_rules = super::delete_rules::expand(cont);
 
     let validate = cont.attrs.validate.map(|span| {
         quote_spanned! {span=>
@@ -106,6 +108,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 }
 
                 #validate
+
+                #version
             }
 
             #[automatically_derived]
@@ -120,6 +124,8 @@ pub fn expand(cont: &Container) -> TokenStream {
             #stored_path
 
             #assertions
+
+            #delete_rules
         };
     }
 }

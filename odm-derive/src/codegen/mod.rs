@@ -3,10 +3,12 @@
 //! paths, so it compiles wherever the user's `odm` is, and nothing leaks into
 //! the user's namespace except the `...Fields` structs, which are public API.
 
+pub mod delete_rules;
 pub mod document;
 pub mod embedded;
 pub mod fields;
 pub mod value;
+pub mod version;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -70,7 +70,9 @@ pub struct Field {
     // Parsed and kept for the index/versioning support to come.
     pub index: bool,
     pub unique: bool,
+    /// `#[odm(version)]`: the optimistic-concurrency counter (`codegen::version`).
     pub version: bool,
+    /// `#[odm(on_delete = "...")]`: the delete rule (`codegen::delete_rules`).
     pub on_delete: Option<syn::LitStr>,
 }
 
@@ -246,7 +248,7 @@ impl Field {
                         if let Some(lit) =
                             string_value(cx, &meta, "#[odm(on_delete = \"cascade\")]")?
                         {
-                            out.on_delete = Some(lit);
+                            set_once(cx, &meta, &mut out.on_delete, lit);
                         }
                     } else {
                         unknown(cx, &meta, "field", FIELD_KEYS)?;

@@ -16,6 +16,8 @@ pub fn check(cx: &Ctxt, cont: &Container) {
             one_id(cx, cont);
             id_is_stored_as_is(cx, cont);
             only_the_id_is_underscore_id(cx, cont);
+            one_plain_integer_version(cx, cont);
+            known_delete_rules(cx, cont);
         }
         Derive::Embedded => document_only_attributes(cx, cont),
     }
@@ -124,6 +126,76 @@ fn only_the_id_is_underscore_id(cx: &Ctxt, cont: &Container) {
     }
 }
 
+/// Optimistic concurrency reads, matches and increments one integer: a
+/// second version field, or one stored some other way, could not be kept in
+/// step with the one the filter matches.
+fn one_plain_integer_version(cx: &Ctxt, cont: &Container) {
+    let mut first: Option<&syn::Ident> = None;
+    for f in cont.fields().iter().filter(|f| f.attrs.version) {
+        if let Some(first) = first {
+            cx.error_spanned_by(
+                f.ident,
+                format!(
+                    "a document has one version, and `{first}` is already marked \
+                     #[odm(version)]; remove #[odm(version)] from `{}`",
+                    f.ident
+                ),
+            );
+            continue;
+        }
+        first = Some(f.ident);
+        if !matches!(f.kind, FieldKind::Plain) {
+            cx.error_spanned_by(
+                f.ident,
+                "a #[odm(version)] field is stored as a plain integer: it cannot be the id,                  skipped, or stored through `with` or `serde`",
+            );
+        } else if !is_version_integer(f.ty) {
+            cx.error_spanned_by(
+                f.ty,
+                "a #[odm(version)] field is an integer counter of writes: declare it as \
+                 `i64`, `i32` or `u32`",
+            );
+        }
+    }
+}
+
+/// A delete rule is one of four known kinds, on a field stored as is (its
+/// stored value is the referenced `_id` the rule looks for).
+fn known_delete_rules(cx: &Ctxt, cont: &Container) {
+    use crate::codegen::delete_rules::KINDS;
+    for f in cont.fields() {
+        let Some(lit) = &f.attrs.on_delete else {
+            continue;
+        };
+        if !KINDS.iter().any(|(name, _)| *name == lit.value()) {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "unknown delete rule \"{}\"; expected \"cascade\", \"nullify\", \"pull\" or \"deny\"",
+                    lit.value()
+                ),
+            );
+        } else if !matches!(f.kind, FieldKind::Plain) {
+            cx.error_spanned_by(
+                lit,
+                "#[odm(on_delete)] goes on a reference field stored as is (`Ref<T>`, \
+                 `Option<Ref<T>>`, `Vec<Ref<T>>`), not on the id or a skipped, `with` or \
+                 `serde` field",
+            );
+        }
+    }
+}
+
+/// `i32`, `i64` or `u32`, as spelled (a type alias is checked by the trait bound).
+fn is_version_integer(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    p.qself.is_none()
+        && p.path
+            .segments
+            .last()
+            .is_some_and(|s| ["i32", "i64", "u32"].iter().any(|t| s.ident == t))
+}
+
 /// Collections, ids and validation belong to documents; an embedded value
 /// is stored inside one and validated through `#[validate(nested)]`.
 fn document_only_attributes(cx: &Ctxt, cont: &Container) {
@@ -146,6 +218,19 @@ fn document_only_attributes(cx: &Ctxt, cont: &Container) {
                 span,
                 "an embedded type has no id: #[odm(id)] only applies to #[derive(Document)]",
             ));
+        }
+        if let Some(lit) = &f.attrs.on_delete {
+            cx.error_spanned_by(
+                lit,
+                "delete rules apply to references held by a #[derive(Document)], not by an \
+                 embedded type: put the reference on a field of the document",
+            );
+        }
+        if f.attrs.version {
+            cx.error_spanned_by(
+                f.ident,
+                "#[odm(version)] guards writes to a whole document: put it on a field of the                  #[derive(Document)], not of an embedded type",
+            );
         }
     }
 }

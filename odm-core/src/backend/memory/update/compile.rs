@@ -113,11 +113,29 @@ pub(super) fn parse(update: &Document) -> Result<Vec<Op>, CommandError> {
         };
         for (field, arg) in args {
             let path = UpdatePath::parse(field)?;
+            refuse_top_level_dollar(&path)?;
             let kind = parse_kind(operator, field, arg, &path)?;
             ops.push(Op { path, kind });
         }
     }
     Ok(ops)
+}
+
+/// MongoDB's storage validation refuses a top-level `$`-prefixed field
+/// written by an update operator (only pipelines' `$setField` may create
+/// one): `{$set: {"$where": 1}}` is code 52, never a stored field.
+fn refuse_top_level_dollar(path: &UpdatePath) -> Result<(), CommandError> {
+    match path.parts.first() {
+        Some(super::path::Part::Field(first)) if first.starts_with('$') => Err(CommandError::new(
+            52,
+            "DollarPrefixedFieldName",
+            format!(
+                "The dollar ($) prefixed field '{first}' in '{}' is not valid for storage.",
+                path.text
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn parse_kind(

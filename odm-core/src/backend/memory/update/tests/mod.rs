@@ -218,6 +218,19 @@ fn update_documents_must_be_all_operators() {
 }
 
 #[test]
+fn top_level_dollar_prefixed_fields_are_not_stored() {
+    let e = compile_err(doc! {"$set": {"$where": 1}});
+    assert_eq!(
+        (e.code, e.code_name.as_str()),
+        (52, "DollarPrefixedFieldName")
+    );
+    assert!(e.message.contains("'$where'"), "{}", e.message);
+    assert_eq!(compile_err(doc! {"$inc": {"$n.x": 1}}).code, 52);
+    // Positional parts deeper in the path are not field names.
+    assert!(run(doc! {"_id": 1, "a": [1]}, doc! {"$set": {"a.$[]": 2}}).0);
+}
+
+#[test]
 fn id_is_immutable() {
     let start = doc! {"_id": 5, "a": 1};
     assert_eq!(fails(start.clone(), doc! {"$set": {"_id": 6}}).code, 66);

@@ -388,3 +388,36 @@ fn updates_move_postings_only_when_keys_change() {
     assert_eq!(ids.len(), 10);
     assert!(s.indexes.list()[0].entries.multikey);
 }
+
+#[tokio::test]
+async fn an_aggregate_leading_match_reads_through_the_index() {
+    use crate::backend::{AggregateOptions, Backend, InsertOptions};
+    use futures::TryStreamExt;
+
+    let b = super::super::MemoryBackend::new();
+    let docs = (0..50)
+        .map(|i| RawDocumentBuf::try_from(&doc! {"_id": i, "g": i % 5, "t": [i % 3, 9]}).unwrap())
+        .collect();
+    b.insert(ns(), docs, InsertOptions::default())
+        .await
+        .unwrap();
+    let pipeline = vec![
+        doc! {"$match": {"g": {"$in": [1, 4]}, "t": 2}},
+        doc! {"$group": {"_id": "$g", "n": {"$sum": 1}}},
+        doc! {"$sort": {"_id": 1}},
+    ];
+    let run = || async {
+        let stream = b
+            .aggregate(ns(), pipeline.clone(), AggregateOptions::default())
+            .await
+            .unwrap();
+        stream.try_collect::<Vec<_>>().await.unwrap()
+    };
+    let before = run().await;
+    b.create_indexes(ns(), vec![index(doc! {"t": 1}), index(doc! {"g": 1})])
+        .await
+        .unwrap();
+    let after = run().await;
+    assert_eq!(before, after);
+    assert_eq!(before.len(), 2);
+}

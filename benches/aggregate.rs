@@ -7,8 +7,9 @@
 //! - over `Vec<Person>` (decoded structs: the floor, for scale).
 //!
 //! The pipeline is built with the typed `Pipeline<Person>` and run through
-//! `db.backend().aggregate(..)`: there is no `Collection::aggregate` yet.
-//! The three results are checked to agree before anything is timed.
+//! `db.backend().aggregate(..)`, so the figure is the engine's alone (not
+//! `Collection::aggregate`'s decoding of rows). The three results are
+//! checked to agree before anything is timed.
 //!
 //! `cargo bench --bench aggregate`
 

@@ -225,6 +225,31 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         let name = self.name();
         Box::pin(async move { Err(crate::Error::unsupported(name, "explain")) })
     }
+
+    /// Start a multi-document transaction: operations given the handle
+    /// (`options.txn`) see a snapshot plus their own writes, which become
+    /// visible to others all at once at [`commit_transaction`](Self::commit_transaction).
+    ///
+    /// The default is [`Error::Unsupported`](crate::Error::Unsupported).
+    fn start_transaction(&self) -> BoxFuture<'_, Result<TxnHandle>> {
+        let name = self.name();
+        Box::pin(async move { Err(crate::Error::unsupported(name, "transactions")) })
+    }
+
+    /// Commit: apply every write of the transaction, or none. A conflict is
+    /// a `112 WriteConflict` labelled `TransientTransactionError`.
+    fn commit_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
+        let name = self.name();
+        drop(txn);
+        Box::pin(async move { Err(crate::Error::unsupported(name, "transactions")) })
+    }
+
+    /// Abort: discard every write of the transaction.
+    fn abort_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
+        let name = self.name();
+        drop(txn);
+        Box::pin(async move { Err(crate::Error::unsupported(name, "transactions")) })
+    }
 }
 
 /// A count of the commands a backend ran, and (while recording) the commands.

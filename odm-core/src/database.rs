@@ -1,13 +1,15 @@
 //! `Database`: a backend and a database name, the entry point of the typed API.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::backend::memory::MemoryBackend;
-use crate::backend::{Backend, CommandLog, Namespace};
+use crate::backend::{Backend, CommandLog, Namespace, TxnHandle};
 use crate::collection::Collection;
 use crate::document::Document;
 use crate::error::Result;
+use crate::transaction::{InTxn, Transaction};
 
 /// The database name used when none is given (`Database::memory()`, a URI without one).
 pub const DEFAULT_DATABASE: &str = "odm";
@@ -26,6 +28,9 @@ pub const DEFAULT_DATABASE: &str = "odm";
 pub struct Database {
     backend: Arc<dyn Backend>,
     name: Arc<str>,
+    /// The transaction this handle is bound to (its backend is then an
+    /// [`InTxn`] wrapping the real one).
+    txn: Option<TxnHandle>,
 }
 
 impl Database {
@@ -40,12 +45,82 @@ impl Database {
         Database {
             backend,
             name: name.into(),
+            txn: None,
         }
     }
 
-    /// The same backend, another database.
+    /// The same backend, another database (in the same transaction, if any).
     pub fn sibling(&self, name: impl Into<Arc<str>>) -> Self {
-        Self::with_backend(self.backend.clone(), name)
+        Database {
+            backend: self.backend.clone(),
+            name: name.into(),
+            txn: self.txn.clone(),
+        }
+    }
+
+    /// Run `body` in a multi-document transaction and commit it: all of its
+    /// writes become visible at once, or none. `body` gets a `Database`
+    /// bound to the transaction; everything obtained from it runs inside.
+    /// It returns a `Send` future: `|tx| async move { .. }`, or a boxed one
+    /// (`|tx| Box::pin(async move { .. })`) when it must name its type.
+    ///
+    /// Like the drivers' `with_transaction`, the whole `body` runs again
+    /// after an error labelled `TransientTransactionError` (a `112
+    /// WriteConflict` with a concurrent writer, say) and the commit again
+    /// after `UnknownTransactionCommitResult`, for up to 120 s
+    /// ([`Transaction::max_time`]); any other error aborts the transaction
+    /// and is returned. So `body` must be safe to run more than once.
+    ///
+    /// Called on a `Database` already in a transaction, `body` simply runs
+    /// in that transaction (the outermost call commits). A backend without
+    /// transactions returns [`Error::Unsupported`](crate::Error::Unsupported).
+    ///
+    /// ```
+    /// # async fn demo() -> odm_core::Result<()> {
+    /// use odm_core::bson::doc;
+    /// let db = odm_core::Database::memory();
+    /// use odm_core::backend::UpdateModification::Document as Update;
+    /// let moved = db
+    ///     .transaction(|tx| async move {
+    ///         let (ns, b) = (tx.namespace("accounts"), tx.backend());
+    ///         let debit = Update(doc! {"$inc": {"balance": -10}});
+    ///         let credit = Update(doc! {"$inc": {"balance": 10}});
+    ///         b.update(ns.clone(), doc! {"_id": 1}, debit, Default::default()).await?;
+    ///         b.update(ns, doc! {"_id": 2}, credit, Default::default()).await?;
+    ///         Ok(10)
+    ///     })
+    ///     .await?;
+    /// assert_eq!(moved, 10);
+    /// # Ok(()) }
+    /// ```
+    pub fn transaction<T, F, Fut>(&self, body: F) -> Transaction<F, T>
+    where
+        F: FnMut(Database) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        Transaction::new(self.clone(), body)
+    }
+
+    /// Whether this handle is bound to a transaction (it is the `Database`
+    /// a [`transaction`](Self::transaction) body was given, or obtained from it).
+    pub fn in_transaction(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    /// The transaction this handle is bound to, for calling a backend
+    /// directly (`options.txn`).
+    pub fn txn(&self) -> Option<&TxnHandle> {
+        self.txn.as_ref()
+    }
+
+    /// This database bound to `txn`: its operations carry the handle.
+    pub(crate) fn bound(&self, txn: TxnHandle) -> Database {
+        Database {
+            backend: Arc::new(InTxn::new(self.backend.clone(), txn.clone())),
+            name: self.name.clone(),
+            txn: Some(txn),
+        }
     }
 
     /// The database's name.
@@ -71,6 +146,12 @@ impl Database {
     /// The typed collection of model `M` under another name.
     pub fn collection_named<M: Document>(&self, name: &str) -> Collection<M> {
         Collection::new(self.clone(), name)
+    }
+
+    /// Sync the indexes of `M`'s collection with its declarations
+    /// ([`Collection::sync_indexes`]).
+    pub fn sync_indexes<M: Document>(&self) -> crate::collection::SyncIndexes<M> {
+        self.collection::<M>().sync_indexes()
     }
 
     /// The namespace of a collection of this database.
@@ -167,6 +248,7 @@ impl fmt::Debug for Database {
         f.debug_struct("Database")
             .field("name", &self.name)
             .field("backend", &self.backend.name())
+            .field("in_transaction", &self.txn.is_some())
             .finish()
     }
 }

@@ -3,6 +3,7 @@
 
 use bson::raw::{RawDocument, RawDocumentBuf};
 
+use crate::backend::IndexModel;
 use crate::error::{DecodeError, EncodeError, ValidationErrors};
 use crate::value::IdValue;
 
@@ -46,6 +47,14 @@ pub trait Document: Sized + Send + Sync + 'static {
     /// replace. The derive implements it when the struct says `#[odm(validate)]`.
     fn validate(&self) -> Result<(), ValidationErrors> {
         Ok(())
+    }
+
+    /// The indexes the model declares (`#[odm(index)]`, `#[odm(unique)]`,
+    /// struct-level `#[odm(index(keys(..), ..))]`), in declaration order.
+    /// [`Collection::sync_indexes`](crate::Collection::sync_indexes) makes the
+    /// collection's indexes match them.
+    fn indexes() -> Vec<IndexModel> {
+        Vec::new()
     }
 
     /// The stored name of the `#[odm(version)]` field, when the model uses

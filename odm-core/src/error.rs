@@ -160,6 +160,27 @@ impl Error {
         }
     }
 
+    /// Whether the server attached this error label (MongoDB's
+    /// `errorLabels`): [`TRANSIENT_TRANSACTION_ERROR`] means the whole
+    /// transaction may be retried, [`UNKNOWN_TRANSACTION_COMMIT_RESULT`] that
+    /// the commit may be retried.
+    pub fn has_error_label(&self, label: &str) -> bool {
+        match self {
+            Error::Command(e) => e.has_label(label),
+            // A network error keeps the driver's error, labels included.
+            #[cfg(feature = "mongodb")]
+            Error::Connection {
+                source: Some(s), ..
+            }
+            | Error::Backend {
+                source: Some(s), ..
+            } => s
+                .downcast_ref::<mongodb::error::Error>()
+                .is_some_and(|e| e.contains_label(label)),
+            _ => false,
+        }
+    }
+
     /// `Unsupported`: the backend cannot do `what`.
     pub fn unsupported(backend: &'static str, what: impl Into<String>) -> Self {
         Error::Unsupported {
@@ -168,6 +189,14 @@ impl Error {
         }
     }
 }
+
+/// The label of an error after which the whole transaction can be retried
+/// (a `WriteConflict`, a lost connection before the commit).
+pub const TRANSIENT_TRANSACTION_ERROR: &str = "TransientTransactionError";
+
+/// The label of a commit error after which the commit may have happened or
+/// not: retrying `commitTransaction` is safe.
+pub const UNKNOWN_TRANSACTION_COMMIT_RESULT: &str = "UnknownTransactionCommitResult";
 
 /// A command refused with MongoDB's error code, as a server reports it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -183,6 +212,8 @@ pub struct CommandError {
     /// validation failure (121) with the failing document's id and the
     /// schema rule it broke. Boxed: most errors have none.
     pub details: Option<Box<bson::Document>>,
+    /// The server's `errorLabels` ([`TRANSIENT_TRANSACTION_ERROR`], ...).
+    pub labels: Vec<String>,
 }
 
 impl CommandError {
@@ -193,7 +224,39 @@ impl CommandError {
             code_name: code_name.into(),
             message: message.into(),
             details: None,
+            labels: Vec::new(),
         }
+    }
+
+    /// The same error with one more error label.
+    #[must_use]
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        let label = label.into();
+        if !self.has_label(&label) {
+            self.labels.push(label);
+        }
+        self
+    }
+
+    /// Whether the error carries `label`.
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.iter().any(|l| l == label)
+    }
+
+    /// `112 WriteConflict`, labelled [`TRANSIENT_TRANSACTION_ERROR`]: another
+    /// transaction or write changed the document first; retry the transaction.
+    pub fn write_conflict() -> Self {
+        Self::new(
+            112,
+            "WriteConflict",
+            "Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.",
+        )
+        .with_label(TRANSIENT_TRANSACTION_ERROR)
+    }
+
+    /// `251 NoSuchTransaction`, labelled [`TRANSIENT_TRANSACTION_ERROR`].
+    pub fn no_such_transaction(message: impl Into<String>) -> Self {
+        Self::new(251, "NoSuchTransaction", message).with_label(TRANSIENT_TRANSACTION_ERROR)
     }
 
     /// The same error with the reply's other fields (`errInfo`, ...).

@@ -14,6 +14,8 @@ pub mod error;
 pub mod field;
 pub mod query;
 pub mod relation;
+pub mod schema;
+pub mod transaction;
 pub mod value;
 #[cfg(feature = "wire")]
 pub mod wire;

@@ -60,7 +60,7 @@ use syn::parse_macro_input;
 /// | `#[odm(deny_unknown_fields)]` or `#[serde(deny_unknown_fields)]` | a stored key the struct does not know is a decode error (by default it is ignored) |
 /// | `#[serde(rename_all = "..")]` | `camelCase`, `snake_case`, `kebab-case`, `PascalCase`, `SCREAMING_SNAKE_CASE`, `lowercase`, `UPPERCASE`, `SCREAMING-KEBAB-CASE` |
 /// | `#[serde(default)]`, `#[serde(default = "path")]` | a missing field takes its value from `Default::default()` (or the function) of the whole struct |
-/// | `#[odm(index(..))]` | reserved for index declarations (parsed, not yet acted on) |
+/// | `#[odm(index(keys(..), ..))]` | a compound or text index (see [Indexes](#indexes)) |
 ///
 /// # Field attributes
 ///
@@ -75,7 +75,61 @@ use syn::parse_macro_input;
 /// | `#[serde(skip_serializing_if = "Option::is_none")]` | not written when the function says so |
 /// | `#[odm(with = "module")]` | stored through `module::to_raw(&T) -> Result<RawValue<'static>, EncodeError>` and `module::from_raw(RawBsonRef) -> Result<T, DecodeError>` (for example `odm::value::local_time` for `DateTime<Local>`); its path is a plain `Field` |
 /// | `#[odm(serde)]` | stored through the type's serde impls and bson's serializer (honouring serde's `with`); its path is a plain `Field` |
-/// | `#[odm(index)]`, `#[odm(unique)]`, `#[odm(version)]`, `#[odm(on_delete = "..")]` | reserved (parsed, not yet acted on) |
+/// | `#[odm(index)]`, `#[odm(index(..))]`, `#[odm(unique)]` | an index on this field (see [Indexes](#indexes)) |
+/// | `#[odm(version)]`, `#[odm(on_delete = "..")]` | reserved (parsed, not yet acted on) |
+///
+/// # Indexes
+///
+/// Indexes are declared on the model and created by
+/// `db.collection::<M>().sync_indexes().await?`; `plan_indexes()` says what
+/// a sync would do, without doing it.
+///
+/// ```ignore
+/// #[derive(Document)]
+/// #[odm(index(keys(address.city, -age), name = "city_age"))]
+/// #[odm(index(keys(address.zip), unique, partial_filter = |f| f.age.gte(18)))]
+/// #[odm(index(text(title = 10, body), default_language = "english"))]
+/// struct User {
+///     id: Option<ObjectId>,
+///     #[odm(unique)]                                    // {email: 1}, unique
+///     email: String,
+///     #[odm(index(desc, sparse))]                       // {nickname: -1}, sparse
+///     nickname: Option<String>,
+///     #[odm(index(expire_after = 30 * 24 * 3600))]      // TTL, in seconds
+///     last_seen: chrono::DateTime<chrono::Utc>,
+///     #[odm(index(collation(locale = "fr", strength = 2)))]
+///     name: String,
+///     age: i32,
+///     address: Address,
+///     title: String,
+///     body: String,
+/// }
+/// ```
+///
+/// On a field, `#[odm(index)]` is an ascending index and `#[odm(unique)]` a
+/// unique one (both together: one unique index); `#[odm(index(..))]` takes
+/// `desc`, `text` and the options below. On the struct, `index(..)` lists
+/// its keys with `keys(a.b, -c)` (`-` descending) and/or
+/// `text(field = weight, other)`, then the options:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `unique` | refuse duplicate keys |
+/// | `sparse` | leave out documents without the field |
+/// | `name = ".."` | the index's name (default MongoDB's: `city_1_age_-1`, `title_text`) |
+/// | `partial_filter = \|f\| f.age.gte(18)` | index only matching documents; a closure over the typed paths returning a `Filter<Self>` |
+/// | `expire_after = 3600` | TTL: delete a document this many seconds after the date in the key (any constant `u64` expression) |
+/// | `collation(locale = "fr", strength = 2, ..)` | string comparisons (`case_level`, `case_first`, `numeric_ordering`, `alternate`, `max_variable`, `backwards`, `normalization`) |
+/// | `default_language = ".."` | text indexes: the stemming language |
+///
+/// Keys are Rust field paths through embedded structs, checked by the
+/// compiler through the typed paths, so serde renames are honoured and a
+/// misspelt key is a compile error at the key. So are a TTL on a field that
+/// is not a date (`DateTime<Utc>`, `DateTime<FixedOffset>`, `NaiveDateTime`,
+/// `NaiveDate`, `bson::DateTime`, or an `Option`/`Vec` of one), a text key
+/// that is not a `String` (or `Option<String>`, `Vec<String>`), a TTL on a
+/// compound index, `sparse` with `partial_filter`, two text indexes, and an
+/// index on the id, on a skipped field or in an `Embedded` type.
 ///
 /// # Field types
 ///
@@ -91,7 +145,7 @@ use syn::parse_macro_input;
 ///
 /// Tuple and unit structs, enums and unions, generic parameters, a missing
 /// or second id, `#[serde(flatten)]`, an id that is skipped, unknown
-/// `#[odm(..)]` attributes.
+/// `#[odm(..)]` attributes or index options.
 #[proc_macro_derive(Document, attributes(odm, serde))]
 pub fn derive_document(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as syn::DeriveInput);

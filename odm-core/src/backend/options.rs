@@ -1,7 +1,43 @@
 //! Options of the backend operations. Each is `#[non_exhaustive]` with a
 //! `Default`, so new options do not break third-party backends.
 
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
 use bson::{Bson, Document, RawDocumentBuf};
+
+/// An open transaction of some backend, as
+/// [`Backend::start_transaction`](super::Backend::start_transaction)
+/// returned it: opaque to everyone but that backend, cheap to clone.
+///
+/// An operation whose options carry a handle (`options.txn`) runs inside
+/// that transaction.
+#[derive(Clone)]
+pub struct TxnHandle(Arc<dyn Any + Send + Sync>);
+
+impl TxnHandle {
+    /// Wrap a backend's own transaction state.
+    pub fn new<T: Any + Send + Sync>(state: T) -> Self {
+        TxnHandle(Arc::new(state))
+    }
+
+    /// The backend's state, if it is a `T` (a handle of another backend is not).
+    pub fn downcast<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+
+    /// Whether both handles are the same transaction.
+    pub fn same(&self, other: &TxnHandle) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for TxnHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TxnHandle({:p})", Arc::as_ptr(&self.0))
+    }
+}
 
 /// Options of [`Backend::insert`](super::Backend::insert).
 #[derive(Debug, Clone)]
@@ -11,6 +47,8 @@ pub struct InsertOptions {
     pub ordered: bool,
     /// Skip the collection's validator.
     pub bypass_document_validation: bool,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 impl Default for InsertOptions {
@@ -18,6 +56,7 @@ impl Default for InsertOptions {
         InsertOptions {
             ordered: true,
             bypass_document_validation: false,
+            txn: None,
         }
     }
 }
@@ -44,6 +83,8 @@ pub struct FindOptions {
     pub hint: Option<Bson>,
     /// A comment for the server's logs.
     pub comment: Option<Bson>,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// Options of [`Backend::count`](super::Backend::count).
@@ -58,6 +99,8 @@ pub struct CountOptions {
     pub collation: Option<Document>,
     /// Index hint.
     pub hint: Option<Bson>,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// Options of [`Backend::distinct`](super::Backend::distinct).
@@ -68,6 +111,8 @@ pub struct DistinctOptions {
     pub collation: Option<Document>,
     /// Index hint.
     pub hint: Option<Bson>,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// An update document (`{$set: ..}`) or an update pipeline (`[{$set: ..}]`).
@@ -100,6 +145,8 @@ pub struct UpdateOptions {
     pub hint: Option<Bson>,
     /// Skip the collection's validator.
     pub bypass_document_validation: bool,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// Options of [`Backend::replace`](super::Backend::replace).
@@ -118,6 +165,8 @@ pub struct ReplaceOptions {
     pub hint: Option<Bson>,
     /// Skip the collection's validator.
     pub bypass_document_validation: bool,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// Options of [`Backend::delete`](super::Backend::delete).
@@ -132,6 +181,8 @@ pub struct DeleteOptions {
     pub let_vars: Option<Document>,
     /// Index hint.
     pub hint: Option<Bson>,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// What [`Backend::find_and_modify`](super::Backend::find_and_modify) does to the document it finds.
@@ -167,6 +218,8 @@ pub struct FindAndModifyOptions {
     pub hint: Option<Bson>,
     /// Skip the collection's validator.
     pub bypass_document_validation: bool,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// One write of a [`Backend::bulk_write`](super::Backend::bulk_write).
@@ -231,6 +284,8 @@ pub struct BulkWriteOptions {
     pub let_vars: Option<Document>,
     /// Skip the collection's validator.
     pub bypass_document_validation: bool,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 impl Default for BulkWriteOptions {
@@ -239,6 +294,7 @@ impl Default for BulkWriteOptions {
             ordered: true,
             let_vars: None,
             bypass_document_validation: false,
+            txn: None,
         }
     }
 }
@@ -261,6 +317,8 @@ pub struct AggregateOptions {
     pub bypass_document_validation: bool,
     /// A comment for the server's logs.
     pub comment: Option<Bson>,
+    /// The transaction the operation runs in (`None`: on its own).
+    pub txn: Option<TxnHandle>,
 }
 
 /// Options of [`Backend::create_collection`](super::Backend::create_collection)
@@ -323,6 +381,12 @@ pub struct IndexModel {
     pub partial_filter: Option<Document>,
     /// Delete documents this many seconds after the date in the (single) key.
     pub expire_after_secs: Option<u64>,
+    /// The collation of the index's string comparisons (`{locale: "fr", strength: 2}`).
+    pub collation: Option<Document>,
+    /// Text indexes: the weight of each text field (`{title: 10, body: 1}`).
+    pub weights: Option<Document>,
+    /// Text indexes: the language of stemming and stop words (`"english"` when `None`).
+    pub default_language: Option<String>,
 }
 
 impl IndexModel {

@@ -18,6 +18,7 @@ mod bulk;
 mod codec;
 mod cursor;
 mod explain;
+mod indexes;
 mod read;
 mod save;
 mod version;
@@ -34,6 +35,7 @@ pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
 pub use explain::{Explain, ExplainFind};
+pub use indexes::SyncIndexes;
 
 pub(crate) use codec::decode;
 pub use read::{Count, Distinct, Find, FindAll, FindAs, FindOne};
@@ -44,6 +46,7 @@ pub use write::{
 };
 
 pub use crate::backend::{BulkWriteResult, DeleteResult, UpdateResult};
+pub use crate::schema::index::{IndexChange, IndexPlan, IndexSync};
 
 /// The documents of model `M` in one collection of a [`Database`].
 pub struct Collection<M> {

@@ -15,6 +15,7 @@
 mod commands;
 pub mod cursors;
 pub mod frame;
+mod sessions;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
@@ -57,7 +58,8 @@ impl Server {
             listener,
             shared: Arc::new(Shared {
                 backend,
-                cursors: cursors::Cursors::default(),
+                cursors: Arc::default(),
+                sessions: Arc::default(),
             }),
         })
     }

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-use super::{bson, core, fields, std, value};
+use super::{bson, core, fields, indexes, std, value};
 use crate::internals::ast::{Container, FieldKind};
 use crate::internals::case::collection_name;
 
@@ -75,6 +75,8 @@ pub fn expand(cont: &Container) -> TokenStream {
         }
     });
 
+    let indexes = indexes::expand(cont);
+
     quote! {
         #fields_struct
 
@@ -110,6 +112,8 @@ pub fn expand(cont: &Container) -> TokenStream {
                 #validate
 
                 #version
+
+                #indexes
             }
 
             #[automatically_derived]

@@ -7,6 +7,7 @@ pub mod delete_rules;
 pub mod document;
 pub mod embedded;
 pub mod fields;
+pub mod indexes;
 pub mod value;
 pub mod version;
 

@@ -4,13 +4,14 @@
 //! Every mistake is reported to the [`Ctxt`] with the span of the culprit, and
 //! parsing goes on, so one build shows every mistake.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::Token;
 
 use super::case::{RenameRule, RULE_NAMES};
 use super::ctxt::Ctxt;
+use super::index::{self, IndexDecl};
 
 /// The `#[odm(..)]` keys a struct accepts, for the unknown-attribute message.
 const CONTAINER_KEYS: &str = "collection = \"...\", validate, deny_unknown_fields, index(...)";
@@ -44,8 +45,8 @@ pub struct Container {
     pub deny_unknown_fields: bool,
     pub rename_all: Option<RenameRule>,
     pub default: DefaultValue,
-    /// `#[odm(index(...))]`, kept verbatim for the index support to come.
-    pub indexes: Vec<TokenStream>,
+    /// `#[odm(index(keys(..), ..))]`: compound and text indexes.
+    pub indexes: Vec<IndexDecl>,
 }
 
 /// Field attributes.
@@ -67,9 +68,10 @@ pub struct Field {
     /// when odm stores the field through serde.
     pub serde_with: Option<Span>,
     pub flatten: Option<Span>,
-    // Parsed and kept for the index/versioning support to come.
-    pub index: bool,
-    pub unique: bool,
+    /// `#[odm(index)]`, `#[odm(index(..))]`: indexes on this field alone.
+    pub indexes: Vec<IndexDecl>,
+    /// `#[odm(unique)]`: the field's index (or a new one) is unique.
+    pub unique: Option<Span>,
     /// `#[odm(version)]`: the optimistic-concurrency counter (`codegen::version`).
     pub version: bool,
     /// `#[odm(on_delete = "...")]`: the delete rule (`codegen::delete_rules`).
@@ -108,17 +110,7 @@ impl Container {
                     } else if meta.path.is_ident("deny_unknown_fields") {
                         out.deny_unknown_fields |= flag(cx, &meta, "#[odm(deny_unknown_fields)]")?;
                     } else if meta.path.is_ident("index") {
-                        if meta.input.peek(syn::token::Paren) {
-                            let content;
-                            syn::parenthesized!(content in meta.input);
-                            out.indexes.push(content.parse()?);
-                        } else {
-                            cx.error_spanned_by(
-                                &meta.path,
-                                "a struct-level index lists its keys: #[odm(index(keys = \"a, -b\"))]",
-                            );
-                            skip_value(&meta)?;
-                        }
+                        out.indexes.extend(index::parse_struct(cx, &meta)?);
                     } else {
                         unknown(cx, &meta, "struct", CONTAINER_KEYS)?;
                     }
@@ -192,8 +184,8 @@ impl Field {
             skip_serializing_if: None,
             serde_with: None,
             flatten: None,
-            index: false,
-            unique: false,
+            indexes: Vec::new(),
+            unique: None,
             version: false,
             on_delete: None,
         };
@@ -239,9 +231,13 @@ impl Field {
                             out.skip = Some(p.span());
                         }
                     } else if p.is_ident("index") {
-                        out.index |= flag(cx, &meta, "#[odm(index)]")?;
+                        if let Some(ident) = &field.ident {
+                            out.indexes.push(index::parse_field(cx, &meta, ident)?);
+                        }
                     } else if p.is_ident("unique") {
-                        out.unique |= flag(cx, &meta, "#[odm(unique)]")?;
+                        if flag(cx, &meta, "#[odm(unique)]")? {
+                            out.unique = Some(p.span());
+                        }
                     } else if p.is_ident("version") {
                         out.version |= flag(cx, &meta, "#[odm(version)]")?;
                     } else if p.is_ident("on_delete") {

@@ -27,6 +27,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     stored_keys_are_valid(cx, cont);
     stored_keys_are_unique(cx, cont);
     variant_names_are_unique(cx, cont);
+    super::index::check(cx, cont);
 }
 
 /// Generated impls name the type without parameters, and typed paths are
@@ -69,7 +70,7 @@ fn one_id(cx: &Ctxt, cont: &Container) {
                 extra.ident,
                 format!(
                     "a document has one id, and `{first}` is already marked #[odm(id)]; \
-                     remove #[odm(id)] from `{}` (a unique index is coming as #[odm(unique)])",
+                     remove #[odm(id)] from `{}` (for a second unique field, use #[odm(unique)])",
                     extra.ident
                 ),
             );

@@ -6,18 +6,20 @@
 //! long scan of one collection never blocks the catalog.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bson::Document;
 
 use super::indexes::Indexes;
 use super::store::Store;
+use super::txn::{MemTxn, TxnTable};
 use super::validate::Validator;
 use crate::backend::{CollectionInfo, CreateCollectionOptions, Namespace};
 use crate::error::CommandError;
 
 /// The state of one collection, guarded by one lock.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct CollState {
     /// The documents.
     pub store: Store,
@@ -29,13 +31,42 @@ pub(crate) struct CollState {
     pub indexes: Indexes,
 }
 
-/// A collection: its state behind a `RwLock`.
+/// A collection: its state behind a `RwLock`, and a version that every
+/// write lock bumps, so a transaction can tell at commit whether anything
+/// changed since its snapshot.
 #[derive(Debug, Default)]
 pub(crate) struct Collection {
     state: RwLock<CollState>,
+    version: AtomicU64,
 }
 
 impl Collection {
+    /// A collection holding `state` (a transaction's private copy).
+    pub fn from_state(state: CollState) -> Self {
+        Collection {
+            state: RwLock::new(state),
+            version: AtomicU64::new(0),
+        }
+    }
+
+    /// The version; read it under a lock to pair it with the state.
+    pub fn version(&self) -> u64 {
+        // Relaxed: writers bump it while holding the write lock, and readers
+        // read it under the lock, which orders both.
+        self.version.load(Ordering::Relaxed)
+    }
+
+    /// Write access that does not count as a change by itself (a commit
+    /// compares the version first, then bumps it if it installs anything).
+    pub fn write_unversioned(&self) -> RwLockWriteGuard<'_, CollState> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Count one change (under the write lock).
+    pub fn bump(&self) {
+        self.version.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Read access. A poisoned lock is recovered: every write leaves the
     /// state consistent before it can panic. Documents a TTL index says
     /// have expired are deleted first (see [`super::ttl`]).
@@ -45,13 +76,18 @@ impl Collection {
             return guard;
         }
         drop(guard);
-        drop(self.write());
+        // A pass that deletes nothing is no change for transactions.
+        if self.write_unversioned().expire_ttl_if_due() > 0 {
+            self.bump();
+        }
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Write access (expired documents deleted first, as for reads).
+    /// Write access (bumps the version; expired documents deleted first,
+    /// as for reads).
     pub fn write(&self) -> RwLockWriteGuard<'_, CollState> {
-        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.write_unversioned();
+        self.bump();
         guard.expire_ttl_if_due();
         guard
     }
@@ -77,10 +113,15 @@ pub(crate) enum Entry {
 
 type Databases = BTreeMap<String, BTreeMap<String, Entry>>;
 
-/// Every database of the engine.
-#[derive(Debug, Default)]
+/// Every database of the engine: the committed state, shared by every
+/// clone, and (for a clone bound to a transaction) that transaction, whose
+/// private copies [`Catalog::entry`] and [`Catalog::collection_or_create`]
+/// return instead of the committed collections.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Catalog {
-    dbs: RwLock<Databases>,
+    dbs: Arc<RwLock<Databases>>,
+    txns: Arc<TxnTable>,
+    txn: Option<Arc<MemTxn>>,
 }
 
 /// `166 CommandNotSupportedOnView`.
@@ -101,14 +142,59 @@ impl Catalog {
         self.dbs.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// What `ns` names, if anything.
+    /// The transactions of this engine (their row locks).
+    pub fn txns(&self) -> &Arc<TxnTable> {
+        &self.txns
+    }
+
+    /// The transaction this clone is bound to.
+    pub fn txn(&self) -> Option<&Arc<MemTxn>> {
+        self.txn.as_ref()
+    }
+
+    /// The same engine seen from inside `txn`.
+    pub fn bound(&self, txn: Arc<MemTxn>) -> Catalog {
+        Catalog {
+            dbs: Arc::clone(&self.dbs),
+            txns: Arc::clone(&self.txns),
+            txn: Some(txn),
+        }
+    }
+
+    /// The same engine, outside any transaction.
+    pub fn committed(&self) -> Catalog {
+        Catalog {
+            dbs: Arc::clone(&self.dbs),
+            txns: Arc::clone(&self.txns),
+            txn: None,
+        }
+    }
+
+    /// What `ns` names, if anything (in a transaction: as of its snapshot,
+    /// with its own writes).
     pub fn entry(&self, ns: &Namespace) -> Option<Entry> {
+        match &self.txn {
+            None => self.committed_entry(ns),
+            Some(txn) => txn.entry(self, ns),
+        }
+    }
+
+    /// What `ns` names in the committed state.
+    pub fn committed_entry(&self, ns: &Namespace) -> Option<Entry> {
         self.read().get(&*ns.db)?.get(&*ns.coll).cloned()
     }
 
     /// The collection `ns`, created when missing; a view is refused (writes).
     pub fn collection_or_create(&self, ns: &Namespace) -> Result<Arc<Collection>, CommandError> {
-        if let Some(entry) = self.entry(ns) {
+        match &self.txn {
+            None => self.committed_or_create(ns),
+            Some(txn) => txn.collection_or_create(self, ns),
+        }
+    }
+
+    /// [`collection_or_create`](Self::collection_or_create) in the committed state.
+    pub fn committed_or_create(&self, ns: &Namespace) -> Result<Arc<Collection>, CommandError> {
+        if let Some(entry) = self.committed_entry(ns) {
             return match entry {
                 Entry::Collection(c) => Ok(c),
                 Entry::View(_) => Err(not_on_view(ns)),
@@ -144,9 +230,7 @@ impl Catalog {
                     validator,
                     ..CollState::default()
                 };
-                Entry::Collection(Arc::new(Collection {
-                    state: RwLock::new(state),
-                }))
+                Entry::Collection(Arc::new(Collection::from_state(state)))
             }
         };
         let mut dbs = self.write();

@@ -29,6 +29,7 @@ mod read;
 pub mod sort;
 mod store;
 mod ttl;
+mod txn;
 pub mod update;
 #[allow(clippy::result_large_err)]
 mod validate;
@@ -43,6 +44,7 @@ mod tests;
 // which is large but rare; boxing it on every internal return would cost an
 // allocation per failure and noise everywhere for no gain.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bson::{Bson, Document, RawDocumentBuf};
@@ -54,9 +56,13 @@ use super::*;
 use crate::error::{CommandError, Error, Result};
 
 /// The in-memory backend.
-#[derive(Debug, Default)]
+///
+/// Supports transactions (snapshot isolation, all-or-nothing commit; see
+/// [`Backend::start_transaction`]). A clone is another handle to the same
+/// engine (an operation in a transaction runs on a clone bound to it).
+#[derive(Debug, Default, Clone)]
 pub struct MemoryBackend {
-    log: CommandLog,
+    log: Arc<CommandLog>,
     catalog: Catalog,
 }
 
@@ -64,6 +70,39 @@ impl MemoryBackend {
     /// An empty engine.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The engine as an operation with this `txn` sees it: itself, or a clone
+    /// bound to the transaction.
+    fn engine(&self, txn: Option<&TxnHandle>) -> Result<Cow<'_, Self>> {
+        let Some(handle) = txn else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let txn = self.own_txn(handle)?;
+        txn.check_active()?;
+        let mut bound = self.clone();
+        bound.catalog = self.catalog.bound(txn);
+        Ok(Cow::Owned(bound))
+    }
+
+    /// The engine's own state behind a handle.
+    fn own_txn(&self, handle: &TxnHandle) -> Result<Arc<txn::MemTxn>> {
+        handle
+            .downcast::<Arc<txn::MemTxn>>()
+            .cloned()
+            .ok_or_else(|| Error::unsupported("memory", "a transaction handle of another backend"))
+    }
+
+    /// End a write of `ns`: in a transaction, lock the documents it changed
+    /// and check them for conflicts (a conflict overrides `result`).
+    fn wrote<T>(&self, ns: &Namespace, result: Result<T>) -> Result<T> {
+        match self.catalog.txn() {
+            None => result,
+            Some(txn) => {
+                txn.after_write(&self.catalog, ns)?;
+                result
+            }
+        }
     }
 
     /// The collection to write to, created on first use (a view is refused).
@@ -83,6 +122,45 @@ impl MemoryBackend {
             Some(Entry::Collection(c)) => Ok(Some(c)),
         }
     }
+
+    /// `insert` on this engine (or transaction).
+    fn insert_docs(
+        &self,
+        ns: &Namespace,
+        docs: Vec<RawDocumentBuf>,
+        options: &InsertOptions,
+    ) -> Result<InsertResult> {
+        let coll = self.writable(ns)?;
+        let mut state = coll.write();
+        let mut result = InsertResult::default();
+        let mut errors = Vec::new();
+        for (index, doc) in docs.into_iter().enumerate() {
+            match state.insert_one(ns, doc, options.bypass_document_validation) {
+                Ok(id) => {
+                    result.inserted_ids.insert(index, id);
+                }
+                Err(mut e) => {
+                    e.index = index;
+                    errors.push(e);
+                    if options.ordered {
+                        break;
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            return Ok(result);
+        }
+        let partial = BulkWriteResult {
+            inserted_count: result.inserted_ids.len() as u64,
+            inserted_ids: result.inserted_ids,
+            ..BulkWriteResult::default()
+        };
+        Err(Error::BulkWrite {
+            namespace: ns.to_string(),
+            failure: Box::new(BulkWriteFailure::new(errors, partial)),
+        })
+    }
 }
 
 /// The collation of an operation, compiled once (`None`: binary order).
@@ -101,6 +179,13 @@ fn model_collation(model: &WriteModel) -> Option<&Document> {
         }
         WriteModel::InsertOne { .. } => None,
     }
+}
+
+/// Whether a pipeline ends in `$out` or `$merge`.
+fn writes_output(pipeline: &[Document]) -> bool {
+    pipeline
+        .last()
+        .is_some_and(|stage| stage.contains_key("$out") || stage.contains_key("$merge"))
 }
 
 fn ready<T: Send + 'static>(value: Result<T>) -> BoxFuture<'static, Result<T>> {
@@ -133,36 +218,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<InsertResult>> {
         Box::pin(async move {
             self.log.record("insert", &ns, None);
-            let coll = self.writable(&ns)?;
-            let mut state = coll.write();
-            let mut result = InsertResult::default();
-            let mut errors = Vec::new();
-            for (index, doc) in docs.into_iter().enumerate() {
-                match state.insert_one(&ns, doc, options.bypass_document_validation) {
-                    Ok(id) => {
-                        result.inserted_ids.insert(index, id);
-                    }
-                    Err(mut e) => {
-                        e.index = index;
-                        errors.push(e);
-                        if options.ordered {
-                            break;
-                        }
-                    }
-                }
-            }
-            if errors.is_empty() {
-                return Ok(result);
-            }
-            let partial = BulkWriteResult {
-                inserted_count: result.inserted_ids.len() as u64,
-                inserted_ids: result.inserted_ids,
-                ..BulkWriteResult::default()
-            };
-            Err(Error::BulkWrite {
-                namespace: ns.to_string(),
-                failure: Box::new(BulkWriteFailure::new(errors, partial)),
-            })
+            let engine = self.engine(options.txn.as_ref())?;
+            let result = engine.insert_docs(&ns, docs, &options);
+            engine.wrote(&ns, result)
         })
     }
 
@@ -174,7 +232,9 @@ impl Backend for MemoryBackend {
     ) -> BoxFuture<'_, Result<DocStream>> {
         Box::pin(async move {
             self.log.record("find", &ns, Some(&filter));
-            let docs = self.find_docs(&ns, &filter, &options)?;
+            let docs = self
+                .engine(options.txn.as_ref())?
+                .find_docs(&ns, &filter, &options)?;
             Ok(stream(docs))
         })
     }
@@ -189,7 +249,8 @@ impl Backend for MemoryBackend {
             self.log.record("count", &ns, Some(&filter));
             let collation = collation_of(options.collation.as_ref())?;
             let selector = Selector::with_collation(&filter, None, collation.as_ref())?;
-            let matches = match self.catalog.entry(&ns) {
+            let engine = self.engine(options.txn.as_ref())?;
+            let matches = match engine.catalog.entry(&ns) {
                 None => 0,
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
@@ -197,7 +258,7 @@ impl Backend for MemoryBackend {
                     selector.count_in(&state, hint)?
                 }
                 Some(Entry::View(_)) => {
-                    let docs = self.view_docs(&ns)?;
+                    let docs = engine.view_docs(&ns)?;
                     selector.count(docs.iter().map(|d| d.as_ref()))?
                 }
             };
@@ -220,7 +281,8 @@ impl Backend for MemoryBackend {
             self.log.record("distinct", &ns, Some(&filter));
             let collation = collation_of(options.collation.as_ref())?;
             let selector = Selector::with_collation(&filter, None, collation.as_ref())?;
-            let values = match self.catalog.entry(&ns) {
+            let engine = self.engine(options.txn.as_ref())?;
+            let values = match engine.catalog.entry(&ns) {
                 None => Vec::new(),
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
@@ -229,7 +291,7 @@ impl Backend for MemoryBackend {
                     read::distinct(hits.iter().map(|h| h.doc), &key, collation.as_ref())?
                 }
                 Some(Entry::View(_)) => {
-                    let docs = self.view_docs(&ns)?;
+                    let docs = engine.view_docs(&ns)?;
                     let hits = selector.select_from(
                         docs.iter().enumerate().map(|(i, d)| (i, d.as_ref())),
                         None,
@@ -256,23 +318,27 @@ impl Backend for MemoryBackend {
             let vars = options.let_vars.as_ref();
             let plan = write::compile_update(&update, options.array_filters.as_deref(), vars)?;
             let selector = Selector::with_collation(&filter, vars, collation.as_ref())?;
-            let Some(coll) = self.target(&ns, options.upsert)? else {
-                return Ok(UpdateResult::default());
-            };
-            let mut state = coll.write();
-            state.indexes.check_hint(options.hint.as_ref())?;
-            state
-                .update(
-                    &ns,
-                    &selector,
-                    &filter,
-                    &plan,
-                    options.multi,
-                    options.upsert,
-                    options.sort.as_ref(),
-                    options.bypass_document_validation,
-                )
-                .map_err(|e| single(e, &ns))
+            let engine = self.engine(options.txn.as_ref())?;
+            let result = (|| {
+                let Some(coll) = engine.target(&ns, options.upsert)? else {
+                    return Ok(UpdateResult::default());
+                };
+                let mut state = coll.write();
+                state.indexes.check_hint(options.hint.as_ref())?;
+                state
+                    .update(
+                        &ns,
+                        &selector,
+                        &filter,
+                        &plan,
+                        options.multi,
+                        options.upsert,
+                        options.sort.as_ref(),
+                        options.bypass_document_validation,
+                    )
+                    .map_err(|e| single(e, &ns))
+            })();
+            engine.wrote(&ns, result)
         })
     }
 
@@ -288,22 +354,26 @@ impl Backend for MemoryBackend {
             let collation = collation_of(options.collation.as_ref())?;
             let selector =
                 Selector::with_collation(&filter, options.let_vars.as_ref(), collation.as_ref())?;
-            let Some(coll) = self.target(&ns, options.upsert)? else {
-                return Ok(UpdateResult::default());
-            };
-            let mut state = coll.write();
-            state.indexes.check_hint(options.hint.as_ref())?;
-            state
-                .replace(
-                    &ns,
-                    &selector,
-                    &filter,
-                    &replacement,
-                    options.upsert,
-                    options.sort.as_ref(),
-                    options.bypass_document_validation,
-                )
-                .map_err(|e| single(e, &ns))
+            let engine = self.engine(options.txn.as_ref())?;
+            let result = (|| {
+                let Some(coll) = engine.target(&ns, options.upsert)? else {
+                    return Ok(UpdateResult::default());
+                };
+                let mut state = coll.write();
+                state.indexes.check_hint(options.hint.as_ref())?;
+                state
+                    .replace(
+                        &ns,
+                        &selector,
+                        &filter,
+                        &replacement,
+                        options.upsert,
+                        options.sort.as_ref(),
+                        options.bypass_document_validation,
+                    )
+                    .map_err(|e| single(e, &ns))
+            })();
+            engine.wrote(&ns, result)
         })
     }
 
@@ -318,16 +388,20 @@ impl Backend for MemoryBackend {
             let collation = collation_of(options.collation.as_ref())?;
             let selector =
                 Selector::with_collation(&filter, options.let_vars.as_ref(), collation.as_ref())?;
-            let deleted_count = match self.catalog.entry(&ns) {
-                None => 0,
-                Some(Entry::View(_)) => return Err(catalog::not_on_view(&ns).into()),
-                Some(Entry::Collection(c)) => {
-                    let mut state = c.write();
-                    state.indexes.check_hint(options.hint.as_ref())?;
-                    state.delete(&selector, options.multi)?
-                }
-            };
-            Ok(DeleteResult { deleted_count })
+            let engine = self.engine(options.txn.as_ref())?;
+            let result = (|| {
+                let deleted_count = match engine.catalog.entry(&ns) {
+                    None => 0,
+                    Some(Entry::View(_)) => return Err(catalog::not_on_view(&ns).into()),
+                    Some(Entry::Collection(c)) => {
+                        let mut state = c.write();
+                        state.indexes.check_hint(options.hint.as_ref())?;
+                        state.delete(&selector, options.multi)?
+                    }
+                };
+                Ok(DeleteResult { deleted_count })
+            })();
+            engine.wrote(&ns, result)
         })
     }
 
@@ -341,14 +415,18 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             self.log.record("findAndModify", &ns, Some(&filter));
             let inserts = options.upsert && action != FindAndModifyAction::Remove;
-            let Some(coll) = self.target(&ns, inserts)? else {
-                return Ok(None);
-            };
-            let mut state = coll.write();
-            state.indexes.check_hint(options.hint.as_ref())?;
-            state
-                .find_and_modify(&ns, &filter, &action, &options)
-                .map_err(|e| single(e, &ns))
+            let engine = self.engine(options.txn.as_ref())?;
+            let result = (|| {
+                let Some(coll) = engine.target(&ns, inserts)? else {
+                    return Ok(None);
+                };
+                let mut state = coll.write();
+                state.indexes.check_hint(options.hint.as_ref())?;
+                state
+                    .find_and_modify(&ns, &filter, &action, &options)
+                    .map_err(|e| single(e, &ns))
+            })();
+            engine.wrote(&ns, result)
         })
     }
 
@@ -364,7 +442,8 @@ impl Backend for MemoryBackend {
             for model in &models {
                 collation_of(model_collation(model))?;
             }
-            let coll = self.writable(&ns)?;
+            let engine = self.engine(options.txn.as_ref())?;
+            let coll = engine.writable(&ns)?;
             let (result, errors) = coll.write().bulk_write(
                 &ns,
                 models,
@@ -372,14 +451,15 @@ impl Backend for MemoryBackend {
                 options.let_vars.as_ref(),
                 options.bypass_document_validation,
             );
-            if errors.is_empty() {
+            let result = if errors.is_empty() {
                 Ok(result)
             } else {
                 Err(Error::BulkWrite {
                     namespace: ns.to_string(),
                     failure: Box::new(BulkWriteFailure::new(errors, result)),
                 })
-            }
+            };
+            engine.wrote(&ns, result)
         })
     }
 
@@ -392,7 +472,16 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             let logged = bson::doc! {"pipeline": pipeline.clone()};
             self.log.record("aggregate", &ns, Some(&logged));
-            let docs = self.aggregate_docs(&ns, &pipeline, &options)?;
+            let engine = self.engine(options.txn.as_ref())?;
+            if engine.catalog.txn().is_some() && writes_output(&pipeline) {
+                return Err(CommandError::new(
+                    263,
+                    "OperationNotSupportedInTransaction",
+                    "$out and $merge cannot be used in a transaction",
+                )
+                .into());
+            }
+            let docs = engine.aggregate_docs(&ns, &pipeline, &options)?;
             Ok(stream(docs))
         })
     }
@@ -502,6 +591,27 @@ impl Backend for MemoryBackend {
                     )
                 }
             }
+        })
+    }
+
+    fn start_transaction(&self) -> BoxFuture<'_, Result<TxnHandle>> {
+        let txn = Arc::new(self.catalog.txns().begin());
+        ready(Ok(TxnHandle::new(txn)))
+    }
+
+    fn commit_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.log.record("commitTransaction", &"admin", None);
+            let txn = self.own_txn(&txn)?;
+            Ok(txn.commit(&self.catalog.committed())?)
+        })
+    }
+
+    fn abort_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.log.record("abortTransaction", &"admin", None);
+            let txn = self.own_txn(&txn)?;
+            Ok(txn.abort()?)
         })
     }
 }

@@ -68,6 +68,14 @@ fn bad_sort() -> CommandError {
 }
 
 impl SortSpec {
+    /// The top-level fields the sort reads (for the aggregation engine's
+    /// dependency analysis).
+    pub(crate) fn top_fields(&self) -> impl Iterator<Item = &str> + '_ {
+        self.fields
+            .iter()
+            .filter_map(|f| f.path.parts().first().map(|p| &*p.key))
+    }
+
     /// Compile `{field: 1 | -1 | {$meta: ..}}`.
     pub fn compile(spec: &Document) -> Result<Self, CommandError> {
         let mut fields = Vec::with_capacity(spec.len());

@@ -129,6 +129,31 @@ pub struct Store {
     slots: Vec<Option<Arc<RawDocumentBuf>>>,
     ids: HashMap<ValueKey, usize>,
     live: usize,
+    /// A transaction's private copy records what it changed (see `txn.rs`);
+    /// `None` for a committed collection, so its writes pay one branch.
+    journal: Option<Box<Journal>>,
+}
+
+/// The documents a transaction's private copy changed, by `_id` key, each
+/// with the version it had in the snapshot (`None`: absent), in the order
+/// of first change.
+#[derive(Debug, Default, Clone)]
+pub struct Journal {
+    entries: Vec<(ValueKey, Option<Arc<RawDocumentBuf>>)>,
+    seen: std::collections::HashSet<ValueKey>,
+}
+
+impl Journal {
+    fn note(&mut self, key: &ValueKey, before: Option<&Arc<RawDocumentBuf>>) {
+        if self.seen.insert(key.clone()) {
+            self.entries.push((key.clone(), before.cloned()));
+        }
+    }
+
+    /// The changed documents' keys and snapshot versions.
+    pub fn entries(&self) -> &[(ValueKey, Option<Arc<RawDocumentBuf>>)] {
+        &self.entries
+    }
 }
 
 /// An insert refused because a document with an equal `_id` is stored.
@@ -159,6 +184,26 @@ impl Store {
         self.slots.get(slot).and_then(Option::as_ref)
     }
 
+    /// Record every change from now on (a transaction's private copy).
+    pub fn start_journal(&mut self) {
+        self.journal = Some(Box::default());
+    }
+
+    /// Stop recording, returning what was recorded.
+    pub fn take_journal(&mut self) -> Option<Journal> {
+        self.journal.take().map(|j| *j)
+    }
+
+    /// What was recorded since [`start_journal`](Self::start_journal).
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_deref()
+    }
+
+    /// The slot of the document with this `_id` key.
+    pub fn slot_of_key(&self, key: &ValueKey) -> Option<usize> {
+        self.ids.get(key).copied()
+    }
+
     /// The slot of the document whose `_id` equals `id`.
     pub fn slot_of_id(&self, id: RawBsonRef<'_>) -> Option<usize> {
         self.ids.get(&ValueKey::of(id)).copied()
@@ -172,6 +217,9 @@ impl Store {
             return Err(DuplicateId);
         }
         let slot = self.slots.len();
+        if let Some(j) = self.journal.as_deref_mut() {
+            j.note(&key, None);
+        }
         self.ids.insert(key, slot);
         self.slots.push(Some(Arc::new(doc)));
         self.live += 1;
@@ -192,8 +240,14 @@ impl Store {
                 if self.ids.contains_key(&new_key) {
                     return Err(DuplicateId);
                 }
+                if let Some(j) = self.journal.as_deref_mut() {
+                    j.note(&old_key, Some(old));
+                    j.note(&new_key, None);
+                }
                 self.ids.remove(&old_key);
                 self.ids.insert(new_key, slot);
+            } else if let Some(j) = self.journal.as_deref_mut() {
+                j.note(&new_key, Some(old));
             }
         }
         *entry = Some(Arc::new(doc));
@@ -203,7 +257,11 @@ impl Store {
     /// Remove the document in `slot`, returning it.
     pub fn remove(&mut self, slot: usize) -> Option<Arc<RawDocumentBuf>> {
         let old = self.slots.get_mut(slot)?.take()?;
-        self.ids.remove(&id_key(&old));
+        let key = id_key(&old);
+        if let Some(j) = self.journal.as_deref_mut() {
+            j.note(&key, Some(&old));
+        }
+        self.ids.remove(&key);
         self.live -= 1;
         Some(old)
     }
@@ -212,6 +270,7 @@ impl Store {
     /// only when no slot number is held. Returns the renumbering when it
     /// happened (`map[old] == new` for every stored document), for the
     /// secondary indexes to follow.
+    #[must_use = "the indexes must follow the renumbering: call CollState::compact"]
     pub fn compact(&mut self) -> Option<Vec<usize>> {
         let free = self.slots.len() - self.live;
         if free < 64 || free < self.live {

@@ -53,10 +53,12 @@ impl CollState {
         has_ttl && now_ms() - self.indexes.ttl.last_run.load(Ordering::Relaxed) >= PERIOD_MS
     }
 
-    /// Run a TTL pass if one is due.
-    pub(crate) fn expire_ttl_if_due(&mut self) {
+    /// Run a TTL pass if one is due; returns how many documents expired.
+    pub(crate) fn expire_ttl_if_due(&mut self) -> u64 {
         if self.ttl_due() {
-            self.expire_ttl(now_ms());
+            self.expire_ttl(now_ms())
+        } else {
+            0
         }
     }
 

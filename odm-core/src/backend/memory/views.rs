@@ -141,17 +141,45 @@ impl MemoryBackend {
         let vars = expr::Vars::new(options.let_vars.as_ref())?;
         let (stages, output) = aggregate::split_output(pipeline)?;
         let collation = Collation::from_option(options.collation.as_ref())?;
-        let leading_match = stages.first().and_then(|s| s.get_document("$match").ok());
-        let input = if &*ns.coll == "1" {
-            collectionless(stages)?;
-            Vec::new()
-        } else if let Some(filter) = leading_match {
-            // An index narrows what the leading `$match` (still run) reads.
-            self.match_candidates(ns, filter, collation.is_some())?
-        } else {
-            self.source_documents(ns, 0)?
+        let results = match self.catalog.entry(ns) {
+            // Stored documents go in raw: the pipeline decodes what it reads.
+            Some(Entry::Collection(c)) if &*ns.coll != "1" => {
+                // A snapshot, so `$lookup` on this collection can lock it again.
+                let docs: Vec<_> = {
+                    let state = c.read();
+                    let store = &state.store;
+                    let leading_match = stages.first().and_then(|s| s.get_document("$match").ok());
+                    match leading_match {
+                        // An index narrows what the leading `$match` (still run) reads.
+                        Some(filter) => plan::candidate_docs(&state, filter, collation.is_some())
+                            .filter_map(|(slot, _)| store.get(slot).cloned())
+                            .collect(),
+                        None => store
+                            .iter()
+                            .filter_map(|(slot, _)| store.get(slot).cloned())
+                            .collect(),
+                    }
+                };
+                let lookup =
+                    |coll: &str| self.source_documents(&Namespace::new(ns.db.clone(), coll), 0);
+                aggregate::run_pipeline_raw(
+                    docs.iter().map(|d| &***d),
+                    stages,
+                    &vars,
+                    &lookup,
+                    collation.as_ref(),
+                )?
+            }
+            _ => {
+                let input = if &*ns.coll == "1" {
+                    collectionless(stages)?;
+                    Vec::new()
+                } else {
+                    self.source_documents(ns, 0)?
+                };
+                self.run(ns, input, stages, &vars, collation.as_ref())?
+            }
         };
-        let results = self.run(ns, input, stages, &vars, collation.as_ref())?;
         match output {
             None => Ok(to_raw(results)?),
             Some(stage) => {

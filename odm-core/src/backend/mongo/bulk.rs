@@ -9,7 +9,7 @@
 
 use bson::raw::cstr;
 use bson::{doc, Bson, Document, RawArrayBuf, RawDocumentBuf};
-use mongodb::Database;
+use mongodb::{ClientSession, Database};
 
 use super::convert::{write_reply, WriteReply};
 use super::errors::map_error;
@@ -59,11 +59,13 @@ pub(crate) async fn execute(
     ns: &Namespace,
     models: Vec<WriteModel>,
     options: &BulkWriteOptions,
+    session: Option<&mut ClientSession>,
 ) -> Result<BulkWriteResult> {
     let mut run = Run {
         db,
         ns,
         options,
+        session,
         result: BulkWriteResult::default(),
         failure: Vec::new(),
         concern: None,
@@ -109,6 +111,8 @@ pub(crate) async fn execute(
 
 struct Run<'a> {
     db: &'a Database,
+    /// The transaction's session, if any.
+    session: Option<&'a mut ClientSession>,
     ns: &'a Namespace,
     options: &'a BulkWriteOptions,
     result: BulkWriteResult,
@@ -129,11 +133,12 @@ impl Run<'_> {
         if let (Some(vars), false) = (&self.options.let_vars, batch.kind == Kind::Insert) {
             command.append(cstr!("let"), raw(vars)?);
         }
-        let reply = self
-            .db
-            .run_raw_command(command)
-            .await
-            .map_err(|e| map_error(e, self.ns))?;
+        let action = self.db.run_raw_command(command);
+        let reply = match self.session.as_deref_mut() {
+            Some(session) => action.session(session).await,
+            None => action.await,
+        }
+        .map_err(|e| map_error(e, self.ns))?;
         let reply = write_reply(&reply);
         self.apply(&batch.kind, &batch.indexes, batch.ids, reply);
         Ok(())
@@ -420,6 +425,7 @@ mod tests {
         let options = BulkWriteOptions::default();
         let client_less = Run {
             db: &dummy_db(),
+            session: None,
             ns: &ns,
             options: &options,
             result: BulkWriteResult::default(),

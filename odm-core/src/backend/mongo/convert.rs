@@ -115,7 +115,7 @@ fn write_error(d: &Document) -> WriteError {
 }
 
 /// odm's index model as the driver's.
-pub(crate) fn index_model(index: IndexModel) -> mongodb::IndexModel {
+pub(crate) fn index_model(index: IndexModel) -> Result<mongodb::IndexModel> {
     let mut options = mongodb::options::IndexOptions::default();
     options.name = Some(index.effective_name());
     if index.unique {
@@ -126,10 +126,13 @@ pub(crate) fn index_model(index: IndexModel) -> mongodb::IndexModel {
     }
     options.partial_filter_expression = index.partial_filter;
     options.expire_after = index.expire_after_secs.map(std::time::Duration::from_secs);
-    mongodb::IndexModel::builder()
+    options.collation = collation(index.collation)?;
+    options.weights = index.weights;
+    options.default_language = index.default_language;
+    Ok(mongodb::IndexModel::builder()
         .keys(index.keys)
         .options(options)
-        .build()
+        .build())
 }
 
 /// An index as `listIndexes` describes it (`{v, key, name, unique, ...}`).
@@ -145,6 +148,9 @@ pub(crate) fn index_from_spec(spec: &Document) -> IndexModel {
         Some(Bson::Double(s)) if *s >= 0.0 => Some(*s as u64),
         _ => None,
     };
+    index.collation = spec.get_document("collation").ok().cloned();
+    index.weights = spec.get_document("weights").ok().cloned();
+    index.default_language = spec.get_str("default_language").ok().map(str::to_owned);
     index
 }
 
@@ -290,7 +296,7 @@ mod tests {
         assert_eq!(i.name.as_deref(), Some("email_1"));
         assert!(i.unique && !i.sparse);
         assert_eq!(i.expire_after_secs, Some(60));
-        let m = index_model(i);
+        let m = index_model(i).unwrap();
         let o = m.options.unwrap();
         assert_eq!(o.unique, Some(true));
         assert_eq!(o.expire_after, Some(std::time::Duration::from_secs(60)));

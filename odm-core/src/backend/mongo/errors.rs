@@ -36,7 +36,7 @@ pub(crate) fn map_error(error: DriverError, ns: &dyn std::fmt::Display) -> Error
         _ => None,
     };
     if let Some(e) = kind_error {
-        return e;
+        return with_labels(e, &error);
     }
     match connection_hint(&error.kind) {
         Some(hint) => Error::Connection {
@@ -47,6 +47,22 @@ pub(crate) fn map_error(error: DriverError, ns: &dyn std::fmt::Display) -> Error
             message: error.to_string(),
             source: Some(Box::new(error)),
         },
+    }
+}
+
+/// The driver's error labels (`TransientTransactionError`, ...) on a
+/// command error; other errors keep the driver's error as their source.
+fn with_labels(e: Error, driver: &DriverError) -> Error {
+    match e {
+        Error::Command(mut c) => {
+            let mut labels: Vec<&String> = driver.labels().iter().collect();
+            labels.sort();
+            for label in labels {
+                c = c.with_label(label.clone());
+            }
+            Error::Command(c)
+        }
+        other => other,
     }
 }
 

@@ -4,6 +4,8 @@ use bson::{Document, RawDocumentBuf};
 use mongodb::options::ReturnDocument;
 use mongodb::Collection;
 
+use super::session::{in_session, MongoTxn};
+
 use super::convert::{collation, hint};
 use crate::backend::{FindAndModifyAction, FindAndModifyOptions, UpdateModification};
 use crate::error::Result;
@@ -14,6 +16,7 @@ pub(super) async fn run(
     filter: Document,
     action: FindAndModifyAction,
     o: FindAndModifyOptions,
+    txn: Option<&MongoTxn>,
 ) -> Result<mongodb::error::Result<Option<RawDocumentBuf>>> {
     let ret = if o.return_new {
         ReturnDocument::After
@@ -28,7 +31,7 @@ pub(super) async fn run(
             options.collation = collation(o.collation)?;
             options.hint = hint(o.hint)?;
             options.let_vars = o.let_vars;
-            coll.find_one_and_delete(filter).with_options(options).await
+            in_session!(txn, coll.find_one_and_delete(filter).with_options(options))
         }
         FindAndModifyAction::Update(update) => {
             let mut options = mongodb::options::FindOneAndUpdateOptions::default();
@@ -49,9 +52,11 @@ pub(super) async fn run(
                     mongodb::options::UpdateModifications::Pipeline(p)
                 }
             };
-            coll.find_one_and_update(filter, update)
-                .with_options(options)
-                .await
+            in_session!(
+                txn,
+                coll.find_one_and_update(filter, update)
+                    .with_options(options)
+            )
         }
         FindAndModifyAction::Replace(replacement) => {
             let mut options = mongodb::options::FindOneAndReplaceOptions::default();
@@ -63,9 +68,11 @@ pub(super) async fn run(
             options.hint = hint(o.hint)?;
             options.let_vars = o.let_vars;
             options.bypass_document_validation = o.bypass_document_validation.then_some(true);
-            coll.find_one_and_replace(filter, replacement)
-                .with_options(options)
-                .await
+            in_session!(
+                txn,
+                coll.find_one_and_replace(filter, replacement)
+                    .with_options(options)
+            )
         }
     };
     Ok(result)

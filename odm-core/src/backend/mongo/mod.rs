@@ -14,6 +14,7 @@ mod convert;
 mod errors;
 mod find_modify;
 mod monitor;
+mod session;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use super::*;
 use crate::error::{Error, Result};
 use convert::{collation, hint, to_i64};
 use errors::map_error;
+use session::{in_session, own, txn_of, MongoTxn};
 
 /// A [`Backend`] over a `mongodb::Client`.
 #[derive(Debug, Clone)]
@@ -139,7 +141,14 @@ impl MongoBackend {
         command: &str,
     ) -> Result<BulkWriteResult> {
         self.note(command, ns, None);
-        bulk::execute(&self.client.database(&ns.db), ns, models, options).await
+        let db = self.client.database(&ns.db);
+        match txn_of(options.txn.as_ref())? {
+            None => bulk::execute(&db, ns, models, options, None).await,
+            Some(t) => {
+                let mut session = t.session().await;
+                bulk::execute(&db, ns, models, options, Some(&mut *session)).await
+            }
+        }
     }
 
     /// A one-statement write: its write error, if any, as a single error.
@@ -149,12 +158,14 @@ impl MongoBackend {
         model: WriteModel,
         bypass_document_validation: bool,
         let_vars: Option<Document>,
+        txn: Option<TxnHandle>,
         command: &str,
     ) -> Result<BulkWriteResult> {
         // `let` is a field of the update/delete command, not of a statement.
         let options = BulkWriteOptions {
             bypass_document_validation,
             let_vars,
+            txn,
             ..BulkWriteOptions::default()
         };
         match self.write(ns, vec![model], &options, command).await {
@@ -175,6 +186,15 @@ where
     C: futures::Stream<Item = mongodb::error::Result<RawDocumentBuf>> + Send + 'static,
 {
     cursor.map_err(move |e| map_error(e, &ns)).boxed()
+}
+
+/// A session cursor read to the end, as a stream (see [`session`]).
+async fn drained<S>(ns: Namespace, cursor: S) -> Result<DocStream>
+where
+    S: futures::Stream<Item = mongodb::error::Result<RawDocumentBuf>>,
+{
+    let docs: Vec<RawDocumentBuf> = cursor.try_collect().await.map_err(|e| map_error(e, &ns))?;
+    Ok(futures::stream::iter(docs.into_iter().map(Ok)).boxed())
 }
 
 fn update_model(
@@ -220,6 +240,7 @@ impl Backend for MongoBackend {
             let bulk = BulkWriteOptions {
                 ordered: options.ordered,
                 bypass_document_validation: options.bypass_document_validation,
+                txn: options.txn,
                 ..BulkWriteOptions::default()
             };
             let result = self.write(&ns, models, &bulk, "insert").await?;
@@ -247,13 +268,22 @@ impl Backend for MongoBackend {
             options.let_vars = o.let_vars;
             options.hint = hint(o.hint)?;
             options.comment = o.comment;
-            let cursor = self
-                .coll(&ns)
-                .find(filter)
-                .with_options(options)
-                .await
-                .map_err(|e| map_error(e, &ns))?;
-            Ok(stream(ns, cursor))
+            let coll = self.coll(&ns);
+            let find = coll.find(filter).with_options(options);
+            match txn_of(o.txn.as_ref())? {
+                None => {
+                    let cursor = find.await.map_err(|e| map_error(e, &ns))?;
+                    Ok(stream(ns, cursor))
+                }
+                Some(t) => {
+                    let mut session = t.session().await;
+                    let mut cursor = find
+                        .session(&mut *session)
+                        .await
+                        .map_err(|e| map_error(e, &ns))?;
+                    drained(ns, cursor.stream(&mut session)).await
+                }
+            }
         })
     }
 
@@ -270,11 +300,12 @@ impl Backend for MongoBackend {
             options.limit = (o.limit > 0).then_some(o.limit);
             options.collation = collation(o.collation)?;
             options.hint = hint(o.hint)?;
-            self.coll(&ns)
-                .count_documents(filter)
-                .with_options(options)
-                .await
-                .map_err(|e| map_error(e, &ns))
+            let coll = self.coll(&ns);
+            in_session!(
+                txn_of(o.txn.as_ref())?,
+                coll.count_documents(filter).with_options(options)
+            )
+            .map_err(|e| map_error(e, &ns))
         })
     }
 
@@ -290,12 +321,12 @@ impl Backend for MongoBackend {
             let mut options = mongodb::options::DistinctOptions::default();
             options.collation = collation(o.collation)?;
             options.hint = hint(o.hint)?;
-            let mut values = self
-                .coll(&ns)
-                .distinct(key, filter)
-                .with_options(options)
-                .await
-                .map_err(|e| map_error(e, &ns))?;
+            let coll = self.coll(&ns);
+            let mut values = in_session!(
+                txn_of(o.txn.as_ref())?,
+                coll.distinct(key, filter).with_options(options)
+            )
+            .map_err(|e| map_error(e, &ns))?;
             // The server does not promise an order; the trait does.
             values.sort_by(crate::backend::memory::compare::compare_bson);
             Ok(values)
@@ -312,8 +343,11 @@ impl Backend for MongoBackend {
         Box::pin(async move {
             let bypass = options.bypass_document_validation;
             let vars = options.let_vars.clone();
+            let txn = options.txn.clone();
             let model = update_model(filter, update, options);
-            let r = self.write_one(&ns, model, bypass, vars, "update").await?;
+            let r = self
+                .write_one(&ns, model, bypass, vars, txn, "update")
+                .await?;
             Ok(UpdateResult {
                 matched_count: r.matched_count,
                 modified_count: r.modified_count,
@@ -332,12 +366,15 @@ impl Backend for MongoBackend {
         Box::pin(async move {
             let bypass = options.bypass_document_validation;
             let vars = options.let_vars.clone();
+            let txn = options.txn.clone();
             let model = WriteModel::ReplaceOne {
                 filter,
                 replacement,
                 options,
             };
-            let r = self.write_one(&ns, model, bypass, vars, "update").await?;
+            let r = self
+                .write_one(&ns, model, bypass, vars, txn, "update")
+                .await?;
             Ok(UpdateResult {
                 matched_count: r.matched_count,
                 modified_count: r.modified_count,
@@ -354,12 +391,15 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<DeleteResult>> {
         Box::pin(async move {
             let vars = options.let_vars.clone();
+            let txn = options.txn.clone();
             let model = if options.multi {
                 WriteModel::DeleteMany { filter, options }
             } else {
                 WriteModel::DeleteOne { filter, options }
             };
-            let r = self.write_one(&ns, model, false, vars, "delete").await?;
+            let r = self
+                .write_one(&ns, model, false, vars, txn, "delete")
+                .await?;
             Ok(DeleteResult {
                 deleted_count: r.deleted_count,
             })
@@ -375,7 +415,9 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
         Box::pin(async move {
             self.note("findAndModify", &ns, Some(&filter));
-            find_modify::run(&self.coll(&ns), filter, action, o)
+            let handle = o.txn.clone();
+            let txn = txn_of(handle.as_ref())?;
+            find_modify::run(&self.coll(&ns), filter, action, o, txn)
                 .await?
                 .map_err(|e| map_error(e, &ns))
         })
@@ -410,21 +452,29 @@ impl Backend for MongoBackend {
             options.bypass_document_validation = o.bypass_document_validation.then_some(true);
             options.comment = o.comment;
             let db = self.client.database(&ns.db);
+            let coll = self.coll(&ns);
             // `ns.coll == "1"` is a collectionless pipeline (`$documents`).
-            let cursor = if &*ns.coll == "1" {
+            let action = if &*ns.coll == "1" {
                 db.aggregate(pipeline)
-                    .with_options(options)
-                    .with_type::<RawDocumentBuf>()
-                    .await
             } else {
-                self.coll(&ns)
-                    .aggregate(pipeline)
-                    .with_options(options)
-                    .with_type::<RawDocumentBuf>()
-                    .await
+                coll.aggregate(pipeline)
             }
-            .map_err(|e| map_error(e, &ns))?;
-            Ok(stream(ns, cursor))
+            .with_options(options)
+            .with_type::<RawDocumentBuf>();
+            match txn_of(o.txn.as_ref())? {
+                None => {
+                    let cursor = action.await.map_err(|e| map_error(e, &ns))?;
+                    Ok(stream(ns, cursor))
+                }
+                Some(t) => {
+                    let mut session = t.session().await;
+                    let mut cursor = action
+                        .session(&mut *session)
+                        .await
+                        .map_err(|e| map_error(e, &ns))?;
+                    drained(ns, cursor.stream(&mut session)).await
+                }
+            }
         })
     }
 
@@ -528,7 +578,10 @@ impl Backend for MongoBackend {
     ) -> BoxFuture<'_, Result<Vec<String>>> {
         Box::pin(async move {
             self.note("createIndexes", &ns, None);
-            let models: Vec<_> = indexes.into_iter().map(convert::index_model).collect();
+            let models = indexes
+                .into_iter()
+                .map(convert::index_model)
+                .collect::<Result<Vec<_>>>()?;
             let result = self
                 .coll(&ns)
                 .create_indexes(models)
@@ -599,6 +652,49 @@ impl Backend for MongoBackend {
                 coll.drop_index(name).await
             };
             result.map_err(|e| map_error(e, &ns))
+        })
+    }
+
+    fn start_transaction(&self) -> BoxFuture<'_, Result<TxnHandle>> {
+        Box::pin(async move {
+            let mut session = self
+                .client
+                .start_session()
+                .await
+                .map_err(|e| map_error(e, &"admin"))?;
+            session
+                .start_transaction()
+                .await
+                .map_err(|e| map_error(e, &"admin"))?;
+            Ok(TxnHandle::new(MongoTxn::new(session)))
+        })
+    }
+
+    fn commit_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("commitTransaction", &"admin", None);
+            let t = own(&txn)?;
+            let mut session = t.session().await;
+            let result = session
+                .commit_transaction()
+                .await
+                .map_err(|e| map_error(e, &"admin"));
+            // Retrying the commit stays possible: only operations are refused.
+            t.finish();
+            result
+        })
+    }
+
+    fn abort_transaction(&self, txn: TxnHandle) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.note("abortTransaction", &"admin", None);
+            let t = own(&txn)?;
+            t.finish();
+            let mut session = t.session().await;
+            session
+                .abort_transaction()
+                .await
+                .map_err(|e| map_error(e, &"admin"))
         })
     }
 }

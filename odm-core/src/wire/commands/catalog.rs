@@ -244,6 +244,9 @@ fn index_model(spec: &Document) -> Result<IndexModel> {
         sparse: args::flag(spec, cmd, "sparse")?,
         partial_filter: args::doc(spec, cmd, "partialFilterExpression")?,
         expire_after_secs: args::count(spec, cmd, "expireAfterSeconds")?,
+        collation: args::doc(spec, cmd, "collation")?,
+        weights: args::doc(spec, cmd, "weights")?,
+        default_language: spec.get_str("default_language").ok().map(str::to_owned),
     })
 }
 
@@ -260,6 +263,15 @@ fn index_spec(i: &IndexModel) -> Document {
     }
     if let Some(s) = i.expire_after_secs {
         spec.insert("expireAfterSeconds", i64::try_from(s).unwrap_or(i64::MAX));
+    }
+    if let Some(c) = &i.collation {
+        spec.insert("collation", c.clone());
+    }
+    if let Some(w) = &i.weights {
+        spec.insert("weights", w.clone());
+    }
+    if let Some(l) = &i.default_language {
+        spec.insert("default_language", l.clone());
     }
     spec
 }
@@ -281,6 +293,32 @@ mod tests {
         assert!(
             index_model(&doc! { "key": { "a": 1 } }).is_err(),
             "a name is required"
+        );
+    }
+
+    #[test]
+    fn text_and_collation_options_round_trip() {
+        let spec = doc! {
+            "key": { "title": "text" }, "name": "title_text",
+            "weights": { "title": 3 }, "default_language": "french",
+            "collation": { "locale": "fr", "strength": 2 },
+        };
+        let model = index_model(&spec).unwrap();
+        assert_eq!(model.weights, Some(doc! { "title": 3 }));
+        assert_eq!(model.default_language.as_deref(), Some("french"));
+        assert_eq!(
+            model.collation,
+            Some(doc! { "locale": "fr", "strength": 2 })
+        );
+        let listed = index_spec(&model);
+        assert_eq!(
+            listed.get_document("weights").unwrap(),
+            &doc! { "title": 3 }
+        );
+        assert_eq!(listed.get_str("default_language").unwrap(), "french");
+        assert_eq!(
+            listed.get_document("collation").unwrap(),
+            &doc! { "locale": "fr", "strength": 2 }
         );
     }
 

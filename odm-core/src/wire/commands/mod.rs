@@ -12,25 +12,69 @@ use bson::{doc, Bson, Document, RawDocumentBuf};
 
 use super::cursors::Cursors;
 use super::frame::{Request, MAX_BSON_SIZE, MAX_MESSAGE_SIZE};
+use super::sessions::{Role, Sessions};
 use crate::backend::Backend;
 use crate::error::{CommandError, Error, Result};
+use crate::transaction::InTxn;
 
 /// What every connection of a server shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub backend: Arc<dyn Backend>,
-    pub cursors: Cursors,
+    pub cursors: Arc<Cursors>,
+    pub sessions: Arc<Sessions>,
+}
+
+impl Shared {
+    /// The same server seen from inside a transaction: every backend call
+    /// carries its handle.
+    fn in_txn(&self, txn: crate::backend::TxnHandle) -> Shared {
+        Shared {
+            backend: Arc::new(InTxn::new(self.backend.clone(), txn)),
+            cursors: self.cursors.clone(),
+            sessions: self.sessions.clone(),
+        }
+    }
 }
 
 /// The wire version this server speaks (MongoDB 7.0).
 const MAX_WIRE_VERSION: i32 = 21;
 
 /// Run one command; the reply is a complete reply document, `ok: 0` on failure.
-pub(crate) async fn run(shared: &Shared, connection_id: i64, mut req: Request) -> RawDocumentBuf {
+pub(crate) async fn run(shared: &Shared, connection_id: i64, req: Request) -> RawDocumentBuf {
+    let result = match req.name() {
+        "commitTransaction" => shared
+            .sessions
+            .finish(&shared.backend, &req.body, true)
+            .await
+            .map(|()| ok(doc! {})),
+        "abortTransaction" => shared
+            .sessions
+            .finish(&shared.backend, &req.body, false)
+            .await
+            .map(|()| ok(doc! {})),
+        "endSessions" => {
+            shared.sessions.end(&shared.backend, &req.body).await;
+            Ok(ok(doc! {}))
+        }
+        _ => match shared.sessions.role(&shared.backend, &req.body).await {
+            Ok(Role::Plain) => dispatch(shared, connection_id, req).await,
+            Ok(Role::In(txn)) => dispatch(&shared.in_txn(txn), connection_id, req).await,
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(reply) => reply,
+        Err(e) => raw(&error_reply(&e)),
+    }
+}
+
+/// Run one command, in a transaction when `shared` is bound to one.
+async fn dispatch(shared: &Shared, connection_id: i64, mut req: Request) -> CmdResult {
     let name = req.name().to_owned();
-    let result = match name.as_str() {
+    match name.as_str() {
         "hello" | "isMaster" | "ismaster" => Ok(hello(&req, connection_id)),
-        "ping" | "endSessions" | "killAllSessions" | "refreshSessions" => Ok(ok(doc! {})),
+        "ping" | "killAllSessions" | "refreshSessions" => Ok(ok(doc! {})),
         "buildInfo" | "buildinfo" => Ok(build_info()),
         "getParameter" => Ok(ok(doc! {})),
         "getCmdLineOpts" => Ok(ok(doc! { "argv": [], "parsed": {} })),
@@ -63,10 +107,6 @@ pub(crate) async fn run(shared: &Shared, connection_id: i64, mut req: Request) -
             "CommandNotFound",
             format!("no such command: '{other}'"),
         ))),
-    };
-    match result {
-        Ok(reply) => reply,
-        Err(e) => raw(&error_reply(&e)),
     }
 }
 
@@ -90,6 +130,11 @@ pub(crate) fn error_reply(e: &Error) -> Document {
     let (code, name, message, extra) = error_parts(e);
     let mut reply = doc! { "ok": 0.0, "errmsg": message, "code": code, "codeName": name };
     reply.extend(extra);
+    if let Error::Command(c) = e {
+        if !c.labels.is_empty() {
+            reply.insert("errorLabels", c.labels.clone());
+        }
+    }
     reply
 }
 

@@ -61,6 +61,7 @@ fn find_parts(req: &Request) -> Result<(Namespace, bson::Document, FindOptions),
         let_vars: args::doc(b, "find", "let")?,
         hint: b.get("hint").cloned(),
         comment: b.get("comment").cloned(),
+        txn: None,
     };
     Ok((ns, filter, options))
 }
@@ -114,6 +115,7 @@ pub(super) async fn aggregate(shared: &Shared, req: &Request) -> CmdResult {
         allow_disk_use: b.get_bool("allowDiskUse").ok(),
         bypass_document_validation: args::flag(b, "aggregate", "bypassDocumentValidation")?,
         comment: b.get("comment").cloned(),
+        txn: None,
     };
     let stream = shared
         .backend
@@ -219,6 +221,7 @@ pub(super) async fn count(shared: &Shared, req: &Request) -> CmdResult {
             .unsigned_abs(),
         collation: args::doc(b, "count", "collation")?,
         hint: b.get("hint").cloned(),
+        txn: None,
     };
     let n = shared.backend.count(ns, filter, options).await?;
     Ok(ok(doc! { "n": i64::try_from(n).unwrap_or(i64::MAX) }))
@@ -241,6 +244,7 @@ pub(super) async fn distinct(shared: &Shared, req: &Request) -> CmdResult {
     let options = DistinctOptions {
         collation: args::doc(b, "distinct", "collation")?,
         hint: b.get("hint").cloned(),
+        txn: None,
     };
     let values = shared.backend.distinct(ns, key, filter, options).await?;
     Ok(ok(doc! { "values": values }))

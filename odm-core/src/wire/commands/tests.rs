@@ -4,7 +4,8 @@ use crate::backend::memory::MemoryBackend;
 fn shared() -> Shared {
     Shared {
         backend: Arc::new(MemoryBackend::new()),
-        cursors: Cursors::default(),
+        cursors: Arc::default(),
+        sessions: Arc::default(),
     }
 }
 

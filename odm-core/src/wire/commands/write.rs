@@ -21,6 +21,7 @@ pub(super) async fn insert(shared: &Shared, req: &mut Request) -> CmdResult {
     let options = InsertOptions {
         ordered: ordered(b)?,
         bypass_document_validation: args::flag(b, "insert", "bypassDocumentValidation")?,
+        txn: None,
     };
     let n = docs.len() as u64;
     let result = shared.backend.insert(ns, docs, options).await;
@@ -111,6 +112,7 @@ pub(super) async fn find_and_modify(shared: &Shared, req: &Request) -> CmdResult
         let_vars: args::doc(b, cmd, "let")?,
         hint: b.get("hint").cloned(),
         bypass_document_validation: args::flag(b, cmd, "bypassDocumentValidation")?,
+        txn: None,
     };
     let value = shared
         .backend
@@ -150,6 +152,7 @@ fn bulk_options(b: &Document, cmd: &str) -> Result<BulkWriteOptions> {
         ordered: ordered(b)?,
         let_vars: args::doc(b, cmd, "let")?,
         bypass_document_validation: args::flag(b, cmd, "bypassDocumentValidation")?,
+        txn: None,
     })
 }
 

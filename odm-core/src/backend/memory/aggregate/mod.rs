@@ -8,18 +8,26 @@
 //! `$sort`, `$skip`, `$limit`, `$count`, `$unwind`, `$lookup` (equality,
 //! `let` + `pipeline`, or both), `$graphLookup`, `$replaceRoot`/`$replaceWith`,
 //! `$facet`, `$sortByCount`, `$sample`, `$documents`, `$bucket`,
-//! `$bucketAuto` (no `granularity`), `$unionWith`, `$redact` and
-//! `$setWindowFields`; `$out`/`$merge` are parsed by [`split_output`] for the
-//! caller to write. Expressions are in [`expr`].
+//! `$bucketAuto` (no `granularity`), `$unionWith`, `$redact`,
+//! `$setWindowFields` (with `$locf` and `$linearFill`), `$fill` and
+//! `$densify`; `$out`/`$merge` are parsed by [`split_output`] for the caller
+//! to write. Expressions are in [`expr`].
+//!
+//! Over a collection, [`run_pipeline_raw`] starts from the stored raw
+//! documents and decodes only what the pipeline reads (see `source`).
 //!
 //! Known approximations: Decimal128 division, roots and logarithms go
-//! through `f64` (sums, differences and products are exact); time zones are
-//! UTC or fixed offsets (Olson names are an error, there is no tz database).
+//! through `f64` (sums, differences and products are exact). Time zones are
+//! UTC, fixed offsets or Olson names (`chrono-tz`'s IANA database).
 
+pub(crate) mod deps;
 pub mod expr;
 mod output;
+mod raw;
+mod source;
 mod stages;
 
+use bson::raw::RawDocument;
 use bson::Document;
 
 use super::collation::Collation;
@@ -61,4 +69,25 @@ pub fn run_pipeline_collated(
     };
     let compiled = stages::compile(body, &ctx, true)?;
     stages::run(&compiled, input, &ctx)
+}
+
+/// [`run_pipeline_collated`] over a collection's stored documents: leading
+/// `$match` stages test the raw bytes, a `$group` after them reads only the
+/// values it groups and accumulates, and otherwise each document is decoded
+/// only to the top-level fields the pipeline can read.
+pub fn run_pipeline_raw<'r>(
+    input: impl IntoIterator<Item = &'r RawDocument>,
+    pipeline: &[Document],
+    vars: &expr::Vars,
+    lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
+    collation: Option<&Collation>,
+) -> Result<Vec<Document>, CommandError> {
+    let (body, _) = split_output(pipeline)?;
+    let ctx = stages::Ctx {
+        vars,
+        lookup,
+        collation,
+    };
+    let compiled = stages::compile(body, &ctx, true)?;
+    source::run(input, &compiled, &ctx)
 }

@@ -27,6 +27,7 @@ use self::compile::{compile_filter, Ctx};
 use self::path::FieldPath;
 use self::pred::Pred;
 use self::schema::Schema;
+use crate::backend::memory::aggregate::deps::Deps;
 use crate::backend::memory::aggregate::expr::{Expr, Vars};
 use crate::backend::memory::collation::Collation;
 use crate::error::CommandError;
@@ -150,6 +151,20 @@ impl Node {
         })
     }
 
+    fn deps(&self, deps: &mut Deps) {
+        match self {
+            Node::All(nodes) | Node::Any(nodes) => nodes.iter().for_each(|n| n.deps(deps)),
+            Node::Not(n) => n.deps(deps),
+            Node::Leaf(l) => match l.path.parts().first() {
+                Some(p) => deps.field(&p.key),
+                None => deps.whole(),
+            },
+            Node::Expr(e) => deps.node(e.expr.node()),
+            Node::Schema(_) => deps.whole(),
+            Node::False => {}
+        }
+    }
+
     /// Evaluate against a document inside `$elemMatch`.
     pub(crate) fn eval_doc(&self, doc: &RawDocument) -> Result<bool, CommandError> {
         self.eval(doc, &mut None)
@@ -241,6 +256,12 @@ impl Matcher {
     ) -> Result<Option<Option<usize>>, CommandError> {
         let mut pos = None;
         Ok(self.root.eval(doc, &mut pos)?.then_some(pos))
+    }
+
+    /// Record the top-level fields the filter reads (for the aggregation
+    /// engine's dependency analysis); `$jsonSchema` reads the whole document.
+    pub(crate) fn deps(&self, deps: &mut Deps) {
+        self.root.deps(deps);
     }
 
     /// Whether the filter matches every document (`{}`), so a scan can skip it.

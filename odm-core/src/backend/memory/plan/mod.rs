@@ -32,7 +32,7 @@ use analysis::Pred;
 pub(crate) use analysis::{sort_fields, Analysis, SortFields};
 use bounds::intervals;
 pub(crate) use bounds::Interval;
-pub(crate) use scan::{candidates, Stats};
+pub(crate) use scan::{candidate_docs, candidates, Stats};
 
 /// How a query reads the collection.
 #[derive(Debug, Clone)]

@@ -6,14 +6,11 @@ use std::collections::HashSet;
 use bson::raw::RawDocument;
 use bson::Document;
 
-use super::super::catalog::{CollState, Entry};
+use super::super::catalog::CollState;
 use super::super::indexes::Hint;
 use super::super::postings::Entries;
 use super::super::store::Store;
-use super::super::MemoryBackend;
 use super::{choose, Access, Analysis, Interval, Plan};
-use crate::backend::Namespace;
-use crate::error::CommandError;
 
 /// Statistics of one read, for `explain`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -136,28 +133,4 @@ pub(crate) fn candidate_docs<'a>(
     let analysis = Analysis::new(filter, collated);
     let plan = choose(state, &analysis, None, Hint::Auto, collated);
     candidates(state, &plan, &mut Stats::default())
-}
-
-impl MemoryBackend {
-    /// The documents of `ns` a pipeline's leading `$match` on `filter` can
-    /// match, decoded for the pipeline (a view: all its documents).
-    pub(crate) fn match_candidates(
-        &self,
-        ns: &Namespace,
-        filter: &Document,
-        collated: bool,
-    ) -> Result<Vec<Document>, CommandError> {
-        match self.catalog.entry(ns) {
-            Some(Entry::Collection(c)) => {
-                let state = c.read();
-                candidate_docs(&state, filter, collated)
-                    .map(|(_, d)| {
-                        Document::try_from(d)
-                            .map_err(|e| CommandError::new(1, "InternalError", e.to_string()))
-                    })
-                    .collect()
-            }
-            _ => self.source_documents(ns, 0),
-        }
-    }
 }

@@ -5,6 +5,7 @@
 mod catalog;
 mod collation;
 mod storage;
+mod txn;
 mod writes;
 
 use bson::{doc, Document, RawDocumentBuf};

@@ -1,12 +1,14 @@
 //! Date operators: parts, formatting and parsing, arithmetic, differences
-//! and truncation, in UTC or a fixed offset (`"+05:30"`). Olson names
-//! (`"Europe/Paris"`) need a time zone database, which odm does not ship:
-//! they fail with a clear error rather than silently using UTC.
+//! and truncation, in UTC, a fixed offset (`"+05:30"`) or an Olson time zone
+//! (`"Europe/Paris"`, through `chrono-tz`'s copy of the IANA database), as
+//! MongoDB accepts in every `timezone` argument.
 
 use bson::Bson;
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone,
+    Timelike, Utc,
 };
+use chrono_tz::Tz;
 
 use super::compile::{arg, Node, Op};
 use super::{date_calc, nullish, type_name, Env};
@@ -24,12 +26,72 @@ pub(crate) fn iso(d: bson::DateTime) -> String {
     }
 }
 
-/// Parse the date strings `$toDate`/`$dateFromString` accept without a format.
-pub(crate) fn parse_iso(s: &str) -> Option<bson::DateTime> {
-    parse_with_tz(s, FixedOffset::east_opt(0)?)
+/// The time zone of a date operator: a fixed offset (UTC included) or an
+/// Olson zone, whose offset depends on the instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Zone {
+    /// UTC or `+hh:mm`.
+    Fixed(FixedOffset),
+    /// `Europe/Paris`.
+    Named(Tz),
 }
 
-fn parse_with_tz(s: &str, tz: FixedOffset) -> Option<bson::DateTime> {
+impl Zone {
+    pub(crate) const UTC: Zone = match FixedOffset::east_opt(0) {
+        Some(utc) => Zone::Fixed(utc),
+        // Evaluated at compile time: a zero offset is always valid.
+        None => panic!("a zero offset"),
+    };
+
+    /// The wall-clock time at instant `d`, and the offset in force then.
+    fn local_at(self, d: bson::DateTime) -> Option<(NaiveDateTime, FixedOffset)> {
+        let utc = Utc
+            .timestamp_millis_opt(d.timestamp_millis())
+            .single()?
+            .naive_utc();
+        let offset = match self {
+            Zone::Fixed(off) => off,
+            Zone::Named(tz) => tz.offset_from_utc_datetime(&utc).fix(),
+        };
+        Some((utc + offset, offset))
+    }
+
+    /// The wall-clock time at instant `d`.
+    pub(crate) fn wall_clock(self, d: bson::DateTime) -> Option<NaiveDateTime> {
+        self.local_at(d).map(|(local, _)| local)
+    }
+
+    /// The instant of wall-clock time `local`. A time that occurs twice (the
+    /// hour repeated when clocks go back) is its first occurrence; a time
+    /// that never occurs (skipped when clocks go forward) is read with the
+    /// offset in force before the change, so it lands after the gap, as
+    /// MongoDB's date library does.
+    pub(crate) fn instant(self, local: NaiveDateTime) -> bson::DateTime {
+        let offset = match self {
+            Zone::Fixed(off) => off,
+            Zone::Named(tz) => match tz.offset_from_local_datetime(&local) {
+                LocalResult::Single(off) | LocalResult::Ambiguous(off, _) => off.fix(),
+                LocalResult::None => {
+                    // No zone skips more than a day, and none changes twice
+                    // within one, so a day earlier is before the gap.
+                    let before = local - chrono::Duration::days(1);
+                    match tz.offset_from_local_datetime(&before) {
+                        LocalResult::Single(off) | LocalResult::Ambiguous(_, off) => off.fix(),
+                        LocalResult::None => tz.offset_from_utc_datetime(&local).fix(),
+                    }
+                }
+            },
+        };
+        bson::DateTime::from_millis((local - offset).and_utc().timestamp_millis())
+    }
+}
+
+/// Parse the date strings `$toDate`/`$dateFromString` accept without a format.
+pub(crate) fn parse_iso(s: &str) -> Option<bson::DateTime> {
+    parse_with_tz(s, Zone::UTC)
+}
+
+fn parse_with_tz(s: &str, tz: Zone) -> Option<bson::DateTime> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(bson::DateTime::from_millis(t.timestamp_millis()));
@@ -62,24 +124,15 @@ fn parse_with_tz(s: &str, tz: FixedOffset) -> Option<bson::DateTime> {
             .find_map(|f| NaiveDate::parse_from_str(body, f).ok())
             .and_then(|d| d.and_hms_opt(0, 0, 0))
     })?;
-    let tz = if utc { FixedOffset::east_opt(0)? } else { tz };
-    Some(from_local(local, tz))
+    let tz = if utc { Zone::UTC } else { tz };
+    Some(tz.instant(local))
 }
 
-pub(super) fn from_local(local: NaiveDateTime, tz: FixedOffset) -> bson::DateTime {
-    let utc = local - Duration::seconds(i64::from(tz.local_minus_utc()));
-    bson::DateTime::from_millis(utc.and_utc().timestamp_millis())
-}
-
-pub(super) fn to_local(d: bson::DateTime, tz: FixedOffset) -> Option<NaiveDateTime> {
-    let t = Utc.timestamp_millis_opt(d.timestamp_millis()).single()?;
-    Some(t.with_timezone(&tz).naive_local())
-}
-
-/// A `timezone` argument: UTC/GMT, `Z`, or an offset `+hh`, `+hhmm`, `+hh:mm`.
-pub(super) fn timezone(v: &Option<Bson>) -> Result<Option<FixedOffset>, CommandError> {
+/// A `timezone` argument: UTC/GMT, `Z`, an offset `+hh`, `+hhmm`, `+hh:mm`,
+/// or an Olson identifier such as `America/New_York`.
+pub(super) fn timezone(v: &Option<Bson>) -> Result<Option<Zone>, CommandError> {
     let s = match v {
-        None => return Ok(FixedOffset::east_opt(0)),
+        None => return Ok(Some(Zone::UTC)),
         Some(Bson::Null | Bson::Undefined) => return Ok(None),
         Some(Bson::String(s)) => s.as_str(),
         Some(other) => {
@@ -93,7 +146,10 @@ pub(super) fn timezone(v: &Option<Bson>) -> Result<Option<FixedOffset>, CommandE
         }
     };
     if matches!(s, "UTC" | "GMT" | "Z" | "Etc/UTC" | "Etc/GMT") {
-        return Ok(FixedOffset::east_opt(0));
+        return Ok(Some(Zone::UTC));
+    }
+    if let Ok(tz) = s.parse::<Tz>() {
+        return Ok(Some(Zone::Named(tz)));
     }
     let parsed = (|| {
         let sign = match s.as_bytes().first()? {
@@ -116,10 +172,10 @@ pub(super) fn timezone(v: &Option<Bson>) -> Result<Option<FixedOffset>, CommandE
         FixedOffset::east_opt(sign * (h * 3600 + m * 60))
     })();
     match parsed {
-        Some(tz) => Ok(Some(tz)),
+        Some(tz) => Ok(Some(Zone::Fixed(tz))),
         None => Err(err(
             40485,
-            format!("unrecognized time zone identifier: \"{s}\" (only UTC and fixed offsets such as \"+05:30\" are supported by the in-memory engine)"),
+            format!("unrecognized time zone identifier: \"{s}\""),
         )),
     }
 }
@@ -194,7 +250,7 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
             let Some(tz) = timezone(tz_arg.unwrap_or(&None))? else {
                 return Ok(Some(Bson::Null));
             };
-            let Some(t) = to_local(d, tz) else {
+            let Some(t) = tz.wall_clock(d) else {
                 return Ok(Some(Bson::Null));
             };
             if op == Op::DateToParts {
@@ -215,7 +271,12 @@ pub(super) fn eval(env: &mut Env<'_>, op: Op, args: &[Node]) -> Result<Option<Bs
     }
 }
 
-fn format_date(t: &NaiveDateTime, tz: FixedOffset, format: &str) -> Result<String, CommandError> {
+/// Format wall-clock time `t`, whose offset from UTC is `offset`.
+fn format_date(
+    t: &NaiveDateTime,
+    offset: FixedOffset,
+    format: &str,
+) -> Result<String, CommandError> {
     let mut out = String::new();
     let mut chars = format.chars();
     while let Some(c) = chars.next() {
@@ -226,7 +287,7 @@ fn format_date(t: &NaiveDateTime, tz: FixedOffset, format: &str) -> Result<Strin
         let Some(spec) = chars.next() else {
             return Err(err(18535, "Unmatched '%' at end of format string".into()));
         };
-        let off = tz.local_minus_utc() / 60;
+        let off = offset.local_minus_utc() / 60;
         let s = match spec {
             'Y' => format!("{:04}", t.year()),
             'm' => format!("{:02}", t.month()),
@@ -279,7 +340,7 @@ fn date_to_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, Comm
     };
     let format = match format {
         None => {
-            if tz.local_minus_utc() == 0 {
+            if tz == Zone::UTC {
                 "%Y-%m-%dT%H:%M:%S.%LZ".to_owned()
             } else {
                 "%Y-%m-%dT%H:%M:%S.%L".to_owned()
@@ -297,10 +358,10 @@ fn date_to_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, Comm
             ))
         }
     };
-    let Some(t) = to_local(d, tz) else {
+    let Some((t, offset)) = tz.local_at(d) else {
         return Ok(Some(Bson::Null));
     };
-    Ok(Some(Bson::String(format_date(&t, tz, &format)?)))
+    Ok(Some(Bson::String(format_date(&t, offset, &format)?)))
 }
 
 fn date_from_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, CommandError> {
@@ -332,7 +393,7 @@ fn date_from_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, Co
                 let f = f.replace("%L", "%3f");
                 NaiveDateTime::parse_from_str(text, &f)
                     .ok()
-                    .map(|t| from_local(t, tz))
+                    .map(|t| tz.instant(t))
                     .or_else(|| {
                         DateTime::parse_from_str(text, &f)
                             .ok()
@@ -342,7 +403,7 @@ fn date_from_string(env: &mut Env<'_>, args: &[Node]) -> Result<Option<Bson>, Co
                         NaiveDate::parse_from_str(text, &f)
                             .ok()
                             .and_then(|d| d.and_hms_opt(0, 0, 0))
-                            .map(|t| from_local(t, tz))
+                            .map(|t| tz.instant(t))
                     })
             }
             Some(other) => {

@@ -6,7 +6,7 @@ use bson::Bson;
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, Weekday};
 
 use super::compile::{Node, Op};
-use super::date::{date_of, err, from_local, timezone, to_local};
+use super::date::{date_of, err, timezone};
 use super::number::as_num;
 use super::{nullish, type_name, Env};
 use crate::error::CommandError;
@@ -62,6 +62,14 @@ fn add_units(t: NaiveDateTime, unit: &str, amount: i64) -> Option<NaiveDateTime>
     }
 }
 
+/// `d` plus `amount` units in UTC, months and years by the calendar
+/// (`$densify`'s step); `None` when out of range.
+pub(crate) fn add_to_date(d: bson::DateTime, unit: &str, amount: i64) -> Option<bson::DateTime> {
+    let t = chrono::DateTime::from_timestamp_millis(d.timestamp_millis())?.naive_utc();
+    let r = add_units(t, unit, amount)?;
+    Some(bson::DateTime::from_millis(r.and_utc().timestamp_millis()))
+}
+
 pub(super) fn date_add(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandError> {
     if vals.iter().take(3).any(nullish) {
         return Ok(Some(Bson::Null));
@@ -96,10 +104,11 @@ pub(super) fn date_add(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, Co
     let Some(tz) = timezone(vals.get(3).unwrap_or(&None))? else {
         return Ok(Some(Bson::Null));
     };
-    let out = to_local(d, tz)
+    let out = tz
+        .wall_clock(d)
         .and_then(|t| add_units(t, unit, n))
         .ok_or_else(|| err(5166406, format!("{} overflowed", op.name())))?;
-    Ok(Some(Bson::DateTime(from_local(out, tz))))
+    Ok(Some(Bson::DateTime(tz.instant(out))))
 }
 
 fn start_of_week(v: &Option<Bson>) -> Result<Weekday, CommandError> {
@@ -159,7 +168,7 @@ pub(super) fn date_diff(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandEr
         return Ok(Some(Bson::Null));
     };
     let sow = start_of_week(vals.get(4).unwrap_or(&None))?;
-    let (Some(x), Some(y)) = (to_local(a, tz), to_local(b, tz)) else {
+    let (Some(x), Some(y)) = (tz.wall_clock(a), tz.wall_clock(b)) else {
         return Ok(Some(Bson::Null));
     };
     let ms = |t: &NaiveDateTime| t.and_utc().timestamp_millis();
@@ -209,7 +218,7 @@ pub(super) fn date_trunc(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandE
         return Ok(Some(Bson::Null));
     };
     let sow = start_of_week(vals.get(4).unwrap_or(&None))?;
-    let Some(t) = to_local(d, tz) else {
+    let Some(t) = tz.wall_clock(d) else {
         return Ok(Some(Bson::Null));
     };
     // Bins are counted from 2000-01-01 (a Saturday), in local time.
@@ -247,7 +256,7 @@ pub(super) fn date_trunc(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandE
         "second" => fixed(1000, reference),
         _ => fixed(1, reference),
     };
-    Ok(out.map(|o| Bson::DateTime(from_local(o, tz))))
+    Ok(out.map(|o| Bson::DateTime(tz.instant(o))))
 }
 
 pub(super) fn date_from_parts(
@@ -319,7 +328,7 @@ pub(super) fn date_from_parts(
             .checked_add_signed(Duration::try_milliseconds(nums[6])?)
     });
     match local {
-        Some(l) => Ok(Some(Bson::DateTime(from_local(l, tz)))),
+        Some(l) => Ok(Some(Bson::DateTime(tz.instant(l)))),
         None => Err(err(40523, "$dateFromParts: date out of range".into())),
     }
 }

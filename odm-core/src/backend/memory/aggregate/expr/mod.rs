@@ -31,8 +31,11 @@ pub use convert::type_name;
 
 /// Number helpers shared with the `$group` accumulators.
 pub(crate) mod arith_support {
-    pub(crate) use super::number::{as_num, Summer, Variance};
+    pub(crate) use super::number::{add_nums, as_num, Num, Summer, Variance};
 }
+
+/// Calendar arithmetic shared with `$densify`.
+pub(crate) use date_calc::add_to_date;
 
 /// Sort-key helpers shared with `$top`/`$bottom`.
 pub(crate) mod sort_support {
@@ -127,6 +130,11 @@ impl Expr {
             Node::Path(p) => Ok(doc_path_ref(root, p)),
             _ => Ok(self.eval(root, vars)?.map(Cow::Owned)),
         }
+    }
+
+    /// The compiled tree, for analyses and evaluators outside this module.
+    pub(crate) fn node(&self) -> &Node {
+        &self.node
     }
 
     /// The field path this expression reads when it is exactly `"$a.b"`.

@@ -335,7 +335,7 @@ fn dates() {
     assert_eq!(ev(bson!({"$year": "$nope"})), bson!(null));
     assert_eq!(code(bson!({"$year": "$name"})), 16006);
     assert_eq!(
-        code(bson!({"$year": {"date": "$when", "timezone": "Europe/Paris"}})),
+        code(bson!({"$year": {"date": "$when", "timezone": "Mars/Olympus_Mons"}})),
         40485
     );
     assert_eq!(
@@ -410,6 +410,73 @@ fn dates() {
     assert_eq!(
         ev(bson!({"$dateFromParts": {"isoWeekYear": 2021, "isoWeek": 1, "isoDayOfWeek": 1}})),
         d("2021-01-04T00:00:00Z")
+    );
+}
+
+#[test]
+fn olson_time_zones() {
+    let d = |s: &str| Bson::DateTime(bson::DateTime::parse_rfc3339_str(s).unwrap());
+    // 22:13Z in November is 23:13 in Paris (CET), and 14:00 in July (CEST).
+    assert_eq!(
+        ev(bson!({"$hour": {"date": "$when", "timezone": "Europe/Paris"}})),
+        bson!(23)
+    );
+    assert_eq!(
+        ev(bson!({"$hour": {"date": d("2023-07-01T12:00:00Z"), "timezone": "Europe/Paris"}})),
+        bson!(14)
+    );
+    let in_new_york = |date: Bson| {
+        ev(
+            bson!({"$dateToString": {"date": date, "format": "%Y-%m-%d %H:%M %z", "timezone": "America/New_York"}}),
+        )
+    };
+    assert_eq!(
+        in_new_york(d("2023-01-10T17:00:00Z")),
+        bson!("2023-01-10 12:00 -0500")
+    );
+    assert_eq!(
+        in_new_york(d("2023-07-10T17:00:00Z")),
+        bson!("2023-07-10 13:00 -0400")
+    );
+    // 02:30 on 14 March 2021 never happened in New York: read with the
+    // offset before the change (EST), it lands after the gap.
+    assert_eq!(
+        ev(
+            bson!({"$dateFromParts": {"year": 2021, "month": 3, "day": 14, "hour": 2, "minute": 30, "timezone": "America/New_York"}})
+        ),
+        d("2021-03-14T07:30:00Z")
+    );
+    // 01:30 on 7 November 2021 happened twice: the first one (EDT).
+    assert_eq!(
+        ev(
+            bson!({"$dateFromParts": {"year": 2021, "month": 11, "day": 7, "hour": 1, "minute": 30, "timezone": "America/New_York"}})
+        ),
+        d("2021-11-07T05:30:00Z")
+    );
+    // Truncating to the day uses Tokyo's midnight.
+    assert_eq!(
+        ev(bson!({"$dateTrunc": {"date": "$when", "unit": "day", "timezone": "Asia/Tokyo"}})),
+        d("2023-11-14T15:00:00Z")
+    );
+    // A day added across the spring change keeps the wall-clock time: 23
+    // hours later in UTC.
+    assert_eq!(
+        ev(
+            bson!({"$dateAdd": {"startDate": d("2023-03-25T11:00:00Z"), "unit": "day", "amount": 1, "timezone": "Europe/Paris"}})
+        ),
+        d("2023-03-26T10:00:00Z")
+    );
+    assert_eq!(
+        ev(
+            bson!({"$dateDiff": {"startDate": d("2023-03-25T22:30:00Z"), "endDate": d("2023-03-25T23:30:00Z"), "unit": "day", "timezone": "Europe/Paris"}})
+        ),
+        Bson::Int64(1)
+    );
+    assert_eq!(
+        ev(
+            bson!({"$dateFromString": {"dateString": "2023-07-01 09:00:00", "timezone": "Europe/London"}})
+        ),
+        d("2023-07-01T08:00:00Z")
     );
 }
 

@@ -9,8 +9,10 @@ use bson::{Bson, Document};
 
 use super::err;
 use super::group::key_bytes;
+use crate::backend::memory::aggregate::deps::Deps;
 use crate::backend::memory::aggregate::expr::{arith_support as arith, sort_support as sorting};
 use crate::backend::memory::aggregate::expr::{compare_values, Expr, Vars};
+use crate::backend::memory::aggregate::raw;
 use crate::error::CommandError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +186,56 @@ impl AccSpec {
         })
     }
 
+    /// Record the fields this accumulator reads.
+    pub(crate) fn deps(&self, deps: &mut Deps) {
+        deps.node(self.input.node());
+        if let Some(n) = &self.n {
+            deps.node(n.node());
+        }
+        for (path, _) in self.sort.iter().flatten() {
+            deps.path(path);
+        }
+    }
+
+    /// Whether [`AccSpec::add_raw`] can fold this accumulator: no `n` or
+    /// `sortBy` (they read the document) and a simple argument.
+    pub(crate) fn raw_capable(&self) -> bool {
+        self.n.is_none() && self.sort.is_none() && raw::is_simple(self.input.node())
+    }
+
+    /// Fold the stored document `row` holds into `state` (see
+    /// [`AccSpec::raw_capable`]).
+    pub(crate) fn add_raw(
+        &self,
+        state: &mut AccState,
+        row: &raw::Row<'_>,
+    ) -> Result<(), CommandError> {
+        if let AccState::Count(c) = state {
+            *c += 1;
+            return Ok(());
+        }
+        let v = raw::eval(self.input.node(), row)?;
+        // The numeric accumulators read numbers in place.
+        match state {
+            AccState::Sum(s) => {
+                if let Some(n) = v.as_ref().and_then(raw::Val::num) {
+                    s.add(n);
+                }
+                Ok(())
+            }
+            AccState::Var(var) => {
+                if let Some(n) = v.as_ref().and_then(raw::Val::num) {
+                    var.add(n.f64());
+                }
+                Ok(())
+            }
+            _ => {
+                let v = v.map(raw::Val::into_bson).transpose()?;
+                self.add_value(state, v, &Vec::new)
+            }
+        }
+    }
+
     /// Fold one document into `state`.
     pub(crate) fn add(
         &self,
@@ -203,19 +255,42 @@ impl AccSpec {
                 if let Some(n) = v.as_deref().and_then(arith::as_num) {
                     s.add(n);
                 }
-                return Ok(());
+                Ok(())
             }
             AccState::Var(var) => {
                 if let Some(n) = v.as_deref().and_then(arith::as_num) {
                     var.add(n.f64());
                 }
-                return Ok(());
+                Ok(())
             }
-            _ => {}
+            _ => {
+                let keys = self.sort.as_deref().unwrap_or_default();
+                let v = v.map(Cow::into_owned);
+                self.add_value(state, v, &|| sorting::key_values(keys, doc))
+            }
         }
-        let v = v.map(Cow::into_owned);
+    }
+
+    /// Fold one value into a non-numeric `state`; `sort_key` gives the
+    /// document's `sortBy` values for `$top`/`$bottom`.
+    fn add_value(
+        &self,
+        state: &mut AccState,
+        v: Option<Bson>,
+        sort_key: &dyn Fn() -> Vec<Bson>,
+    ) -> Result<(), CommandError> {
         match state {
-            AccState::Sum(_) | AccState::Var(_) => {}
+            AccState::Sum(s) => {
+                if let Some(n) = v.as_ref().and_then(arith::as_num) {
+                    s.add(n);
+                }
+            }
+            AccState::Var(var) => {
+                if let Some(n) = v.as_ref().and_then(arith::as_num) {
+                    var.add(n.f64());
+                }
+            }
+            AccState::Count(c) => *c += 1,
             AccState::Best(best) => {
                 let Some(x) = v.filter(|x| !matches!(x, Bson::Null | Bson::Undefined)) else {
                     return Ok(());
@@ -264,7 +339,7 @@ impl AccSpec {
             }
             AccState::Ranked(kept, n) => {
                 let keys = self.sort.as_deref().unwrap_or_default();
-                let key = sorting::key_values(keys, doc);
+                let key = sort_key();
                 let bottom = matches!(self.kind, Kind::Bottom | Kind::BottomN);
                 let entry = (key, v.unwrap_or(Bson::Null));
                 // Stable: among equal keys, earlier documents rank first.
@@ -310,7 +385,6 @@ impl AccSpec {
                     items.truncate(*n);
                 }
             },
-            AccState::Count(_) => {}
         }
         Ok(())
     }

@@ -6,11 +6,14 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use bson::raw::RawDocument;
 use bson::{Bson, Document};
 
 use super::accumulators::{AccSpec, AccState};
 use super::err;
+use crate::backend::memory::aggregate::deps::Deps;
 use crate::backend::memory::aggregate::expr::{compare_values, type_name, Expr, Vars};
+use crate::backend::memory::aggregate::raw;
 use crate::error::CommandError;
 
 /// A compiled `$group`.
@@ -45,11 +48,7 @@ pub(crate) fn key_bytes(v: &Bson, out: &mut Vec<u8>) {
                 _ => out.push(1),
             }
         }
-        Bson::String(s) | Bson::Symbol(s) => {
-            out.push(6);
-            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }
+        Bson::String(s) | Bson::Symbol(s) => key_str(s, out),
         Bson::Document(d) => {
             out.push(7);
             for (k, x) in d {
@@ -83,6 +82,16 @@ pub(crate) fn key_bytes(v: &Bson, out: &mut Vec<u8>) {
         }
     }
 }
+
+/// [`key_bytes`] of a string (or symbol).
+pub(crate) fn key_str(s: &str, out: &mut Vec<u8>) {
+    out.push(6);
+    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Groups in first-seen order with their accumulators' states.
+type Groups = Vec<(Bson, Vec<AccState>)>;
 
 impl Group {
     pub(crate) fn compile(spec: &Document) -> Result<Self, CommandError> {
@@ -124,6 +133,65 @@ impl Group {
         })
     }
 
+    /// Record the fields the key and the accumulators read.
+    pub(crate) fn deps(&self, deps: &mut Deps) {
+        deps.node(self.id.node());
+        self.accs.iter().for_each(|a| a.deps(deps));
+    }
+
+    /// Whether [`Group::run_raw`] can run this group: its key and every
+    /// accumulator argument are field paths, literals or objects of those.
+    pub(crate) fn raw_capable(&self) -> bool {
+        raw::is_simple(self.id.node()) && self.accs.iter().all(AccSpec::raw_capable)
+    }
+
+    /// [`Group::run`] over stored documents, reading only the values the
+    /// key and the accumulators reach (see [`Group::raw_capable`]).
+    pub(crate) fn run_raw<'r>(
+        &self,
+        docs: impl IntoIterator<Item = Result<&'r RawDocument, CommandError>>,
+        vars: &Vars,
+    ) -> Result<Vec<Document>, CommandError> {
+        // No accumulator here has an `n` to evaluate against the first document.
+        let none = Document::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut groups: Groups = Vec::new();
+        let mut buf = Vec::new();
+        // One scan of each document for every top-level field the group reads.
+        let mut deps = Deps::default();
+        self.deps(&mut deps);
+        let mut row = raw::Row::new(deps.fields().to_vec());
+        for d in docs {
+            row.load(d?)?;
+            let id = raw::eval(self.id.node(), &row)?;
+            buf.clear();
+            match &id {
+                Some(v) => v.key_bytes(&mut buf)?,
+                None => key_bytes(&Bson::Null, &mut buf),
+            }
+            let gi = match index.get(buf.as_slice()) {
+                Some(&i) => i,
+                None => {
+                    let states = self
+                        .accs
+                        .iter()
+                        .map(|a| a.init(&none, vars))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let id = id.map(raw::Val::into_bson).transpose()?;
+                    groups.push((id.unwrap_or(Bson::Null), states));
+                    index.insert(buf.clone(), groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            if let Some((_, states)) = groups.get_mut(gi) {
+                for (spec, state) in self.accs.iter().zip(states.iter_mut()) {
+                    spec.add_raw(state, &row)?;
+                }
+            }
+        }
+        Ok(self.finish(groups))
+    }
+
     /// A group whose keys come from the caller (`$bucketAuto`).
     pub(crate) fn with_accumulators(accs: Vec<AccSpec>) -> Result<Self, CommandError> {
         Ok(Group {
@@ -150,7 +218,7 @@ impl Group {
         mut key_of: impl FnMut(&'d Document) -> Result<Cow<'d, Bson>, CommandError>,
     ) -> Result<Vec<Document>, CommandError> {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut groups: Vec<(Bson, Vec<AccState>)> = Vec::new();
+        let mut groups: Groups = Vec::new();
         let mut buf = Vec::new();
         for d in docs {
             let id = key_of(d)?;
@@ -175,7 +243,12 @@ impl Group {
                 }
             }
         }
-        Ok(groups
+        Ok(self.finish(groups))
+    }
+
+    /// One output document per group: `_id`, then each accumulator.
+    fn finish(&self, groups: Groups) -> Vec<Document> {
+        groups
             .into_iter()
             .map(|(id, states)| {
                 let mut out = Document::new();
@@ -185,7 +258,7 @@ impl Group {
                 }
                 out
             })
-            .collect())
+            .collect()
     }
 
     /// Compile `$bucket`.
@@ -269,6 +342,11 @@ pub(crate) struct Buckets {
 }
 
 impl Buckets {
+    /// Record the fields `groupBy` reads.
+    pub(crate) fn deps(&self, deps: &mut Deps) {
+        deps.node(self.group_by.node());
+    }
+
     pub(crate) fn run(
         &self,
         g: &Group,

@@ -3,6 +3,8 @@
 
 mod accumulators;
 mod bucket_auto;
+mod densify;
+mod fill;
 mod graph;
 mod group;
 mod lookup;
@@ -11,10 +13,12 @@ mod simple;
 mod unwind;
 mod window;
 
+pub(crate) use group::{key_bytes, key_str};
 pub(crate) use project::Projector;
 
 use bson::{Bson, Document};
 
+use super::deps::Deps;
 use super::expr::{Expr, Vars};
 use crate::backend::memory::collation::Collation;
 use crate::backend::memory::matcher::Matcher;
@@ -51,6 +55,59 @@ pub(crate) enum Stage {
     Redact(Expr),
     BucketAuto(Box<bucket_auto::BucketAuto>),
     SetWindowFields(Box<window::SetWindowFields>),
+    Densify(Box<densify::Densify>),
+    /// A stage MongoDB rewrites into others (`$fill`).
+    Seq(Vec<Stage>),
+}
+
+impl Stage {
+    /// Record what this stage reads of its input documents; `true` when
+    /// its output carries nothing else of them, so later stages read only
+    /// what this one produced.
+    pub(crate) fn deps(&self, deps: &mut Deps) -> bool {
+        match self {
+            Stage::Match(m) => {
+                m.deps(deps);
+                false
+            }
+            Stage::Project(p) => p.deps(deps),
+            Stage::ReplaceRoot(e) | Stage::SortByCount(e) => {
+                deps.node(e.node());
+                true
+            }
+            Stage::Group(g) => {
+                g.deps(deps);
+                true
+            }
+            Stage::Bucket(g, b) => {
+                g.deps(deps);
+                b.deps(deps);
+                true
+            }
+            Stage::Sort(s) => {
+                s.top_fields().for_each(|f| deps.field(f));
+                false
+            }
+            Stage::Unwind(u) => {
+                deps.path(u.path());
+                false
+            }
+            Stage::Skip(_) | Stage::Limit(_) | Stage::Sample(_) => false,
+            Stage::Count(_) | Stage::Documents(_) => true,
+            Stage::Lookup(_)
+            | Stage::Facet(_)
+            | Stage::UnionWith(..)
+            | Stage::GraphLookup(_)
+            | Stage::Redact(_)
+            | Stage::BucketAuto(_)
+            | Stage::SetWindowFields(_)
+            | Stage::Densify(_) => {
+                deps.whole();
+                true
+            }
+            Stage::Seq(stages) => stages.iter().any(|s| s.deps(deps)),
+        }
+    }
 }
 
 pub(crate) fn err(code: i32, msg: impl Into<String>) -> CommandError {
@@ -259,6 +316,8 @@ fn compile_stage(
         "$setWindowFields" => Stage::SetWindowFields(Box::new(window::SetWindowFields::compile(
             doc("$setWindowFields")?,
         )?)),
+        "$fill" => Stage::Seq(fill::compile(spec)?),
+        "$densify" => Stage::Densify(Box::new(densify::Densify::compile(spec)?)),
         "$out" | "$merge" => {
             return Err(err(
                 40601,
@@ -330,6 +389,8 @@ pub(crate) fn run(
             Stage::GraphLookup(g) => g.run(docs, ctx)?,
             Stage::BucketAuto(b) => b.run(docs, ctx.vars)?,
             Stage::SetWindowFields(w) => w.run(docs, ctx.vars)?,
+            Stage::Seq(sub) => run(sub, docs, ctx)?,
+            Stage::Densify(d) => d.run(docs)?,
             Stage::Redact(e) => {
                 let mut out = Vec::with_capacity(docs.len());
                 for d in docs {

@@ -5,6 +5,7 @@
 use bson::{Bson, Document};
 
 use super::err;
+use crate::backend::memory::aggregate::deps::Deps;
 use crate::backend::memory::aggregate::expr::{Expr, Vars};
 use crate::error::CommandError;
 
@@ -218,6 +219,32 @@ impl Projector {
             mode: Mode::Exclusion,
             tree,
         })
+    }
+
+    /// Record what the stage reads; `true` for an inclusion `$project`,
+    /// whose output holds only what it names.
+    pub(crate) fn deps(&self, deps: &mut Deps) -> bool {
+        fn computed(tree: &[(String, PNode)], deps: &mut Deps) {
+            for (_, n) in tree {
+                match n {
+                    PNode::Computed(e) => deps.node(e.node()),
+                    PNode::Sub(sub) => computed(sub, deps),
+                    PNode::Include | PNode::Exclude => {}
+                }
+            }
+        }
+        if self.mode == Mode::Exclusion {
+            return false;
+        }
+        computed(&self.tree, deps);
+        // Included and nested paths read their field (a nested computed
+        // value merges into it); a computed top-level field does not.
+        for (k, n) in &self.tree {
+            if matches!(n, PNode::Include | PNode::Sub(_)) {
+                deps.field(k);
+            }
+        }
+        self.mode == Mode::Inclusion
     }
 
     /// Apply to a document the caller gives up: `$addFields` and exclusions

@@ -36,6 +36,11 @@ fn field_path(v: &Bson) -> Result<Vec<String>, CommandError> {
 }
 
 impl Unwind {
+    /// The unwound path.
+    pub(crate) fn path(&self) -> &[String] {
+        &self.path
+    }
+
     pub(crate) fn compile(spec: &Bson) -> Result<Self, CommandError> {
         let Bson::Document(d) = spec else {
             return Ok(Unwind {

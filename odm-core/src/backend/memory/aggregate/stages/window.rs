@@ -41,6 +41,11 @@ enum Func {
         by: i64,
         default: Bson,
     },
+    /// `$locf`: null and missing take the last non-null value before them.
+    Locf(Expr),
+    /// `$linearFill`: null and missing between two numbers are interpolated
+    /// along the (single, numeric or date) sort key.
+    LinearFill(Expr),
 }
 
 struct Output {
@@ -154,6 +159,27 @@ impl SetWindowFields {
                 "$rank" => Func::Rank,
                 "$denseRank" => Func::DenseRank,
                 "$documentNumber" => Func::DocumentNumber,
+                "$locf" | "$linearFill" => {
+                    if f.contains_key("window") {
+                        return Err(CommandError::new(
+                            9,
+                            "FailedToParse",
+                            format!("{op} does not accept a window field"),
+                        ));
+                    }
+                    if op == "$linearFill" && sort.len() != 1 {
+                        return Err(err(
+                            605001,
+                            "$linearFill requires a sortBy with exactly one field",
+                        ));
+                    }
+                    let e = Expr::compile(arg)?;
+                    if op == "$locf" {
+                        Func::Locf(e)
+                    } else {
+                        Func::LinearFill(e)
+                    }
+                }
                 "$shift" => {
                     let Bson::Document(a) = arg else {
                         return Err(err(5371109, "$shift takes an object"));
@@ -255,6 +281,11 @@ impl SetWindowFields {
             (Some(x), Some(y)) => compare_keys(&self.sort, &x.1, &y.1) == Ordering::Equal,
             _ => false,
         };
+        match &o.func {
+            Func::Locf(e) => return locf(e, part, vars),
+            Func::LinearFill(e) => return linear_fill(e, part, vars),
+            _ => {}
+        }
         let (mut rank, mut dense) = (0i64, 0i64);
         for i in 0..n {
             let v = match &o.func {
@@ -281,6 +312,7 @@ impl SetWindowFields {
                         None => default.clone(),
                     }
                 }
+                Func::Locf(_) | Func::LinearFill(_) => Bson::Null,
                 Func::Acc(acc) => {
                     let (lo, hi) = self.bounds(o.window, part, i);
                     let mut state = match part.get(i) {
@@ -352,4 +384,99 @@ impl SetWindowFields {
             }
         }
     }
+}
+
+type Partition = [(Bson, Vec<Bson>, Document)];
+
+fn locf(e: &Expr, part: &Partition, vars: &Vars) -> Result<Vec<Bson>, CommandError> {
+    let mut last = Bson::Null;
+    let mut out = Vec::with_capacity(part.len());
+    for (_, _, d) in part {
+        match e.eval(d, vars)? {
+            None | Some(Bson::Null | Bson::Undefined) => out.push(last.clone()),
+            Some(v) => {
+                last = v.clone();
+                out.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn type_mismatch(msg: &str) -> CommandError {
+    CommandError::new(14, "TypeMismatch", msg)
+}
+
+fn linear_fill(e: &Expr, part: &Partition, vars: &Vars) -> Result<Vec<Bson>, CommandError> {
+    use crate::backend::memory::aggregate::expr::arith_support::as_num;
+    // The sort key as a number (dates as milliseconds); a partition cannot mix the two.
+    let mut xs = Vec::with_capacity(part.len());
+    let mut dates = None;
+    for (_, key, _) in part {
+        let (x, is_date) = match key.first() {
+            Some(Bson::DateTime(d)) => (d.timestamp_millis() as f64, true),
+            Some(v) => match as_num(v) {
+                Some(n) => (n.f64(), false),
+                None => {
+                    return Err(type_mismatch(
+                        "$linearFill requires the sortBy field to be numeric or a date",
+                    ))
+                }
+            },
+            None => return Err(type_mismatch("$linearFill requires a sortBy field")),
+        };
+        if *dates.get_or_insert(is_date) != is_date {
+            return Err(type_mismatch(
+                "$linearFill cannot mix dates and numbers in the sortBy field",
+            ));
+        }
+        if xs.last() == Some(&x) {
+            return Err(err(
+                6050106,
+                "There can be no repeated values in the sort field",
+            ));
+        }
+        xs.push(x);
+    }
+    let mut ys: Vec<Option<Bson>> = Vec::with_capacity(part.len());
+    for (_, _, d) in part {
+        ys.push(match e.eval(d, vars)? {
+            None | Some(Bson::Null | Bson::Undefined) => None,
+            Some(v) if as_num(&v).is_some() => Some(v),
+            Some(_) => {
+                return Err(type_mismatch(
+                    "$linearFill requires numeric or null values to fill",
+                ))
+            }
+        });
+    }
+    let num = |v: &Bson| as_num(v).map_or(f64::NAN, |n| n.f64());
+    let mut out = Vec::with_capacity(ys.len());
+    let mut prev: Option<usize> = None;
+    for (i, y) in ys.iter().enumerate() {
+        if let Some(v) = y {
+            prev = Some(i);
+            out.push(v.clone());
+            continue;
+        }
+        let next = ys
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .find_map(|(k, y)| y.as_ref().map(|v| (k, v)));
+        let filled = match (prev.and_then(|j| Some((j, ys.get(j)?.as_ref()?))), next) {
+            (Some((j, yj)), Some((k, yk))) => {
+                let (xj, xk, xi) = (
+                    xs.get(j).copied().unwrap_or_default(),
+                    xs.get(k).copied().unwrap_or_default(),
+                    xs.get(i).copied().unwrap_or_default(),
+                );
+                let (yj, yk) = (num(yj), num(yk));
+                Bson::Double(yj + (xi - xj) * (yk - yj) / (xk - xj))
+            }
+            _ => Bson::Null,
+        };
+        out.push(filled);
+    }
+    Ok(out)
 }

@@ -374,6 +374,8 @@ fn match_and_sort() {
 }
 
 mod advanced;
+mod densify;
+mod fill;
 
 #[test]
 fn sort_descending_with_tie_breaker() {

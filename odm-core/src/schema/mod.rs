@@ -1,0 +1,4 @@
+//! What a model declares about its collection beyond its fields: indexes
+//! (and, beside them, the collection's validator).
+
+pub mod index;

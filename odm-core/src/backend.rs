@@ -210,6 +210,22 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
     /// Drop an index by name (`"*"` drops all but `_id_`).
     fn drop_index(&self, ns: Namespace, name: String) -> BoxFuture<'_, Result<()>>;
 
+    /// How a `find` would run, as MongoDB's `explain` with `executionStats`
+    /// verbosity answers it (`queryPlanner.winningPlan`, `executionStats`).
+    ///
+    /// The default is [`Error::Unsupported`](crate::Error::Unsupported), so
+    /// backends written before `explain` existed keep compiling.
+    fn explain(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        options: FindOptions,
+    ) -> BoxFuture<'_, Result<Document>> {
+        let _ = (ns, filter, options);
+        let name = self.name();
+        Box::pin(async move { Err(crate::Error::unsupported(name, "explain")) })
+    }
+
     /// Start a multi-document transaction: operations given the handle
     /// (`options.txn`) see a snapshot plus their own writes, which become
     /// visible to others all at once at [`commit_transaction`](Self::commit_transaction).

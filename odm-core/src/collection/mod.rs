@@ -17,6 +17,7 @@ mod aggregate;
 mod bulk;
 mod codec;
 mod cursor;
+mod explain;
 mod indexes;
 mod read;
 mod save;
@@ -34,6 +35,7 @@ use crate::document::Document;
 pub use aggregate::Aggregate;
 pub use bulk::{BulkOp, BulkWrite};
 pub use cursor::Cursor;
+pub use explain::{Explain, ExplainFind};
 pub use indexes::SyncIndexes;
 pub use schema::{CheckSchema, SyncSchema, ValidationAction, ValidationLevel};
 

@@ -102,7 +102,7 @@ pub struct Find<'a, M> {
 impl<'a, M: Document> Find<'a, M> {
     /// The namespace, filter and options to send, or the value that could
     /// not be encoded.
-    fn into_parts(mut self) -> Result<(Namespace, bson::Document, FindOptions)> {
+    pub(super) fn into_parts(mut self) -> Result<(Namespace, bson::Document, FindOptions)> {
         let ns = self.coll.ns.clone();
         let filter = codec::filter(&ns, self.filter)?;
         if let Some(projection) = self.projection {
@@ -131,6 +131,29 @@ impl<'a, M: Document> Find<'a, M> {
     pub fn limit(mut self, n: u64) -> Self {
         self.options.limit = n;
         self
+    }
+
+    /// Use the index named `name` (MongoDB's `hint`); a name no index has
+    /// fails the query with `BadValue`.
+    pub fn hint(mut self, name: impl Into<String>) -> Self {
+        self.options.hint = Some(bson::Bson::String(name.into()));
+        self
+    }
+
+    /// Use the index with this key pattern (`hint` by keys).
+    pub fn hint_keys(mut self, pattern: Sort<M>) -> Self {
+        self.options.hint = Some(bson::Bson::Document(pattern.into_document()));
+        self
+    }
+
+    /// How the server would run this query: the index it picks and what it
+    /// examines (see [`Explain`](super::Explain)).
+    pub fn explain(self) -> super::explain::ExplainFind<'a, M> {
+        super::explain::ExplainFind { find: self }
+    }
+
+    pub(super) fn backend(&self) -> &std::sync::Arc<dyn crate::Backend> {
+        self.coll.db.backend()
     }
 
     /// Documents per round trip on a server.

@@ -34,7 +34,7 @@ impl CollState {
                 }
             }
         }
-        self.store.compact();
+        self.compact();
         (result, errors)
     }
 

@@ -68,15 +68,27 @@ impl Collection {
     }
 
     /// Read access. A poisoned lock is recovered: every write leaves the
-    /// state consistent before it can panic.
+    /// state consistent before it can panic. Documents a TTL index says
+    /// have expired are deleted first (see [`super::ttl`]).
     pub fn read(&self) -> RwLockReadGuard<'_, CollState> {
+        let guard = self.state.read().unwrap_or_else(|e| e.into_inner());
+        if !guard.ttl_due() {
+            return guard;
+        }
+        drop(guard);
+        // A pass that deletes nothing is no change for transactions.
+        if self.write_unversioned().expire_ttl_if_due() > 0 {
+            self.bump();
+        }
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Write access (bumps the version).
+    /// Write access (bumps the version; expired documents deleted first,
+    /// as for reads).
     pub fn write(&self) -> RwLockWriteGuard<'_, CollState> {
-        let guard = self.write_unversioned();
+        let mut guard = self.write_unversioned();
         self.bump();
+        guard.expire_ttl_if_due();
         guard
     }
 }

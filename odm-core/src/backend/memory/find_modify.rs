@@ -90,9 +90,9 @@ impl CollState {
         match (action, &plan) {
             (FindAndModifyAction::Remove, _) => {
                 if let Some(old) = self.store.remove(slot) {
-                    self.indexes.remove(&old);
+                    self.indexes.remove(slot, &old);
                 }
-                self.store.compact();
+                self.compact();
                 return project(before, projection.as_ref(), positional);
             }
             (FindAndModifyAction::Update(_), Some(plan)) => {

@@ -1,37 +1,63 @@
 //! Secondary indexes: their definitions (`createIndexes`, `listIndexes`,
-//! `dropIndexes`) and the enforcement of unique ones (compound, sparse and
-//! partial included) on every write.
+//! `dropIndexes`, `hint`), their entries, kept current on every store change,
+//! and the enforcement of unique ones (compound, sparse and partial included).
 //!
-//! A unique index keeps a hash map from each key to the `_id` of the
-//! document holding it, so a write checks its keys in O(1) each; the engine
-//! calls [`Indexes::add`] and [`Indexes::remove`] around every store change.
-//! Index-backed query plans come later.
+//! Every index keeps each key's postings (see [`super::postings`]); the
+//! engine calls [`Indexes::add`] and [`Indexes::remove`] around every store
+//! change and [`CollState::compact`] instead of compacting the store alone,
+//! so slot numbers in postings never go stale. The planner
+//! ([`super::plan`]) reads the entries.
 
 use bson::raw::{RawBsonRef, RawDocument};
 use bson::{doc, Bson, Document};
 
+use super::catalog::CollState;
+use super::compare;
 use super::matcher::Matcher;
-use super::path::values_at;
-use std::collections::HashMap;
-
-use super::store::{Store, ValueKey};
+use super::postings::{encode_key, path_values, Entries};
+use super::store::Store;
+use super::ttl::TtlClock;
 use crate::backend::{IndexModel, Namespace, WriteError};
 use crate::error::CommandError;
 
-/// An index, its compiled partial filter and, when unique, its keys.
+/// An index: its definition, its compiled partial filter and its entries.
 #[derive(Debug, Clone)]
-struct Index {
-    model: IndexModel,
-    name: String,
+pub(crate) struct Index {
+    /// The definition as created.
+    pub model: IndexModel,
+    /// Its name.
+    pub name: String,
     partial: Option<Matcher>,
-    /// Unique indexes only: each key, with the `_id` key of its document.
-    owners: HashMap<ValueKey, ValueKey>,
+    /// The key paths, in pattern order.
+    pub paths: Vec<String>,
+    /// Per path: descending (`-1`).
+    pub descending: Vec<bool>,
+    /// Every key is `1` or `-1` (not `text`, `hashed`, `2dsphere`): the
+    /// entries are in the pattern's order and can serve queries.
+    pub ordered: bool,
+    /// The keys with their documents.
+    pub entries: Entries,
 }
 
 /// The secondary indexes of a collection.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Indexes {
     list: Vec<Index>,
+    /// When TTL indexes last expired documents.
+    pub(crate) ttl: TtlClock,
+}
+
+/// Which index a `hint` forces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hint {
+    /// No hint: the planner chooses.
+    Auto,
+    /// `{$natural: 1}` (or `-1`): a collection scan.
+    Natural,
+    /// `_id_`.
+    Id,
+    /// The secondary index at this position.
+    Index(usize),
 }
 
 /// `_id_`, which every collection has.
@@ -48,6 +74,16 @@ fn same_options(a: &IndexModel, b: &IndexModel) -> bool {
         && a.expire_after_secs == b.expire_after_secs
 }
 
+fn direction(v: &Bson) -> Option<bool> {
+    let n = match v {
+        Bson::Int32(i) => f64::from(*i),
+        Bson::Int64(i) => *i as f64,
+        Bson::Double(d) => *d,
+        _ => return None,
+    };
+    (n != 0.0).then_some(n < 0.0)
+}
+
 impl Indexes {
     /// Every index, `_id_` first.
     pub fn models(&self) -> Vec<IndexModel> {
@@ -60,6 +96,11 @@ impl Indexes {
             .collect()
     }
 
+    /// The secondary indexes.
+    pub fn list(&self) -> &[Index] {
+        &self.list
+    }
+
     /// Add indexes; one equal to an existing index is a no-op. A unique
     /// index over existing duplicates is refused with 11000.
     pub fn create(
@@ -68,11 +109,14 @@ impl Indexes {
         store: &Store,
         models: Vec<IndexModel>,
     ) -> Result<Vec<String>, CommandError> {
-        // All or nothing: build on a copy, keep it only if every index builds.
-        let mut built = self.clone();
-        let names = built.build(ns, store, models)?;
-        *self = built;
-        Ok(names)
+        // All or nothing: `build` only appends, so a failure truncates back
+        // (no copy of the existing indexes' entries).
+        let before = self.list.len();
+        let built = self.build(ns, store, models);
+        if built.is_err() {
+            self.list.truncate(before);
+        }
+        built
     }
 
     fn build(
@@ -133,32 +177,22 @@ impl Indexes {
                     ),
                 ));
             }
-            let partial = model
-                .partial_filter
-                .as_ref()
-                .map(Matcher::compile)
-                .transpose()?;
-            let mut index = Index {
-                model,
-                name: name.clone(),
-                partial,
-                owners: HashMap::new(),
-            };
-            if index.model.unique {
-                for (_, d) in store.iter() {
-                    let id = id_key(d);
-                    for (key, values) in index.keys_of(d)? {
-                        match index.owners.get(&key) {
-                            Some(owner) if *owner != id => {
-                                let e = index.duplicate(ns, &values);
-                                return Err(CommandError::new(e.code, e.code_name, e.message));
-                            }
-                            _ => {
-                                index.owners.insert(key, id.clone());
-                            }
+            let mut index = Index::new(model, name.clone())?;
+            for (slot, d) in store.iter() {
+                let keys = index.keys_of(d)?;
+                if index.model.unique {
+                    for (key, values) in &keys.keys {
+                        let taken = index
+                            .entries
+                            .get(key)
+                            .is_some_and(|p| p.iter().any(|s| s != slot));
+                        if taken {
+                            let e = index.duplicate(ns, values);
+                            return Err(CommandError::new(e.code, e.code_name, e.message));
                         }
                     }
                 }
+                index.record(keys, slot);
             }
             self.list.push(index);
             names.push(name);
@@ -166,26 +200,36 @@ impl Indexes {
         Ok(names)
     }
 
+    /// Which index `hint` names: by name or key pattern; `$natural` forces a
+    /// scan. A hint naming no index is MongoDB's `BadValue`.
+    pub fn resolve_hint(&self, hint: Option<&Bson>) -> Result<Hint, CommandError> {
+        let found = match hint {
+            None => Some(Hint::Auto),
+            Some(Bson::String(name)) if name == "_id_" => Some(Hint::Id),
+            Some(Bson::String(name)) => self
+                .list
+                .iter()
+                .position(|i| &i.name == name)
+                .map(Hint::Index),
+            Some(Bson::Document(keys)) if keys.is_empty() => Some(Hint::Auto),
+            Some(Bson::Document(keys)) if keys.contains_key("$natural") => Some(Hint::Natural),
+            Some(Bson::Document(keys)) if *keys == doc! {"_id": 1} => Some(Hint::Id),
+            Some(Bson::Document(keys)) => self
+                .list
+                .iter()
+                .position(|i| &i.model.keys == keys)
+                .map(Hint::Index),
+            Some(_) => None,
+        };
+        found.ok_or_else(|| {
+            CommandError::bad_value("hint provided does not correspond to an existing index")
+        })
+    }
+
     /// Refuse a `hint` naming no index (by name or key pattern); `$natural`
     /// is always accepted.
     pub fn check_hint(&self, hint: Option<&Bson>) -> Result<(), CommandError> {
-        let known = match hint {
-            None => true,
-            Some(Bson::String(name)) => name == "_id_" || self.list.iter().any(|i| &i.name == name),
-            Some(Bson::Document(keys)) => {
-                keys.is_empty()
-                    || keys.contains_key("$natural")
-                    || *keys == doc! {"_id": 1}
-                    || self.list.iter().any(|i| &i.model.keys == keys)
-            }
-            Some(_) => false,
-        };
-        if known {
-            return Ok(());
-        }
-        Err(CommandError::bad_value(
-            "hint provided does not correspond to an existing index",
-        ))
+        self.resolve_hint(hint).map(|_| ())
     }
 
     /// Drop an index by name; `"*"` drops all but `_id_`.
@@ -215,41 +259,85 @@ impl Indexes {
 
     /// Refuse `doc` if a unique index already holds one of its keys for
     /// another document (the document's own keys, when it is updated, are fine).
-    pub fn check_unique(&self, ns: &Namespace, doc: &RawDocument) -> Result<(), WriteError> {
-        let id = id_key(doc);
+    pub fn check_unique(
+        &self,
+        ns: &Namespace,
+        doc: &RawDocument,
+        store: &Store,
+    ) -> Result<(), WriteError> {
+        let id = doc.get("_id").ok().flatten().unwrap_or(RawBsonRef::Null);
         for index in self.list.iter().filter(|i| i.model.unique) {
-            for (key, values) in index.keys_of(doc).map_err(super::validate::from_command)? {
-                if index.owners.get(&key).is_some_and(|owner| *owner != id) {
-                    return Err(index.duplicate(ns, &values));
+            let keys = index.keys_of(doc).map_err(super::validate::from_command)?;
+            for (key, values) in &keys.keys {
+                let Some(postings) = index.entries.get(key) else {
+                    continue;
+                };
+                let other = postings.iter().any(|slot| {
+                    let owner = store
+                        .get(slot)
+                        .and_then(|d| d.get("_id").ok().flatten())
+                        .unwrap_or(RawBsonRef::Null);
+                    !compare::equal(owner, id)
+                });
+                if other {
+                    return Err(index.duplicate(ns, values));
                 }
             }
         }
         Ok(())
     }
 
-    /// Record the keys of a document just stored.
-    pub fn add(&mut self, doc: &RawDocument) {
-        let id = id_key(doc);
-        for index in self.list.iter_mut().filter(|i| i.model.unique) {
+    /// Record the keys of the document just stored in `slot`.
+    pub fn add(&mut self, slot: usize, doc: &RawDocument) {
+        for index in &mut self.list {
             // A partial filter that errors leaves the document out, as a
             // failed check would already have refused the write.
-            let keys = index.keys_of(doc).unwrap_or_default();
-            for (key, _) in keys {
-                index.owners.insert(key, id.clone());
+            if let Ok(keys) = index.keys_of(doc) {
+                index.record(keys, slot);
             }
         }
     }
 
-    /// Forget the keys of a document just removed (or about to be replaced).
-    pub fn remove(&mut self, doc: &RawDocument) {
-        let id = id_key(doc);
-        for index in self.list.iter_mut().filter(|i| i.model.unique) {
-            let keys = index.keys_of(doc).unwrap_or_default();
-            for (key, _) in keys {
-                if index.owners.get(&key) == Some(&id) {
-                    index.owners.remove(&key);
+    /// Forget the keys of the document in `slot` (just removed, or about to
+    /// be replaced).
+    pub fn remove(&mut self, slot: usize, doc: &RawDocument) {
+        for index in &mut self.list {
+            if let Ok(keys) = index.keys_of(doc) {
+                for (key, _) in &keys.keys {
+                    index.entries.remove(key, slot);
                 }
             }
+        }
+    }
+
+    /// Move the keys of the document in `slot` from `old` to `new` (an
+    /// update): indexes whose keys did not change are left alone.
+    pub fn replace(&mut self, slot: usize, old: &RawDocument, new: &RawDocument) {
+        for index in &mut self.list {
+            // A partial filter that errors leaves that side out, as in
+            // `add` and `remove`.
+            let before = index.keys_of(old).ok();
+            let after = index.keys_of(new).ok();
+            if let (Some(b), Some(a)) = (&before, &after) {
+                let same = b.keys.len() == a.keys.len()
+                    && b.keys.iter().zip(&a.keys).all(|(x, y)| x.0 == y.0);
+                if same {
+                    continue;
+                }
+            }
+            for (key, _) in before.iter().flat_map(|b| &b.keys) {
+                index.entries.remove(key, slot);
+            }
+            if let Some(after) = after {
+                index.record(after, slot);
+            }
+        }
+    }
+
+    /// Renumber slots after the store compacted.
+    pub fn remap(&mut self, map: &[usize]) {
+        for index in &mut self.list {
+            index.entries.remap(map);
         }
     }
 
@@ -257,33 +345,101 @@ impl Indexes {
     pub fn emptied(&self) -> Self {
         let mut out = self.clone();
         for index in &mut out.list {
-            index.owners.clear();
+            index.entries.clear();
         }
         out
     }
 }
 
-fn id_key(doc: &RawDocument) -> ValueKey {
-    ValueKey::of(doc.get("_id").ok().flatten().unwrap_or(RawBsonRef::Null))
+impl CollState {
+    /// Drop the store's empty slots when they are the majority, renumbering
+    /// the indexes' postings with it. Call only when no slot number is held.
+    pub(crate) fn compact(&mut self) {
+        if let Some(map) = self.store.compact() {
+            self.indexes.remap(&map);
+        }
+    }
+}
+
+/// The keys one document has in one index.
+pub(crate) struct DocKeys<'a> {
+    /// Each distinct key with its values in pattern order.
+    pub keys: Vec<(Vec<u8>, Vec<RawBsonRef<'a>>)>,
+    multikey: bool,
+    approximate: bool,
 }
 
 impl Index {
+    fn new(model: IndexModel, name: String) -> Result<Self, CommandError> {
+        let partial = model
+            .partial_filter
+            .as_ref()
+            .map(Matcher::compile)
+            .transpose()?;
+        let mut paths = Vec::with_capacity(model.keys.len());
+        let mut descending = Vec::with_capacity(model.keys.len());
+        let mut ordered = true;
+        for (path, dir) in &model.keys {
+            paths.push(path.clone());
+            match direction(dir) {
+                Some(d) => descending.push(d),
+                None => {
+                    ordered = false;
+                    descending.push(false);
+                }
+            }
+        }
+        Ok(Index {
+            model,
+            name,
+            partial,
+            paths,
+            descending,
+            ordered,
+            entries: Entries::default(),
+        })
+    }
+
+    /// Whether the index holds every document (not sparse, not partial).
+    pub fn is_complete(&self) -> bool {
+        !self.model.sparse && self.partial.is_none()
+    }
+
+    /// Whether the index has a partial filter.
+    pub fn is_partial(&self) -> bool {
+        self.partial.is_some()
+    }
+
+    fn record(&mut self, keys: DocKeys<'_>, slot: usize) {
+        self.entries.multikey |= keys.multikey;
+        self.entries.approximate |= keys.approximate;
+        for (key, _) in keys.keys {
+            self.entries.insert(key, slot);
+        }
+    }
+
     /// The keys `doc` has in this index, each with its values in key-pattern
     /// order; none when the index leaves the document out (sparse, partial).
-    fn keys_of<'a>(
-        &self,
-        doc: &'a RawDocument,
-    ) -> Result<Vec<(ValueKey, Vec<RawBsonRef<'a>>)>, CommandError> {
+    pub(crate) fn keys_of<'a>(&self, doc: &'a RawDocument) -> Result<DocKeys<'a>, CommandError> {
+        let mut out = DocKeys {
+            keys: Vec::new(),
+            multikey: false,
+            approximate: false,
+        };
         if let Some(partial) = &self.partial {
             if !partial.matches(doc)? {
-                return Ok(Vec::new());
+                return Ok(out);
             }
         }
         // One list of values per key field; a missing field indexes as null.
-        let mut per_field: Vec<Vec<RawBsonRef<'a>>> = Vec::with_capacity(self.model.keys.len());
+        let mut per_field: Vec<Vec<RawBsonRef<'a>>> = Vec::with_capacity(self.paths.len());
         let mut any_present = false;
-        for field in self.model.keys.keys() {
-            let mut values = values_at(doc, field);
+        for path in &self.paths {
+            let (mut values, arrays) = path_values(doc, path);
+            out.multikey |= arrays;
+            out.approximate |= values
+                .iter()
+                .any(|v| matches!(v, RawBsonRef::Decimal128(_)));
             if values.is_empty() {
                 values.push(RawBsonRef::Null);
             } else {
@@ -292,7 +448,7 @@ impl Index {
             per_field.push(values);
         }
         if self.model.sparse && !any_present {
-            return Ok(Vec::new());
+            return Ok(out);
         }
         // The cartesian product (MongoDB allows at most one array field).
         let mut combos: Vec<Vec<RawBsonRef<'a>>> = vec![Vec::new()];
@@ -307,10 +463,16 @@ impl Index {
             }
             combos = next;
         }
-        Ok(combos
+        out.keys = combos
             .into_iter()
-            .map(|values| (ValueKey::of_all(values.iter().copied()), values))
-            .collect())
+            .map(|values| (encode_key(&values, &self.descending), values))
+            .collect();
+        if out.keys.len() > 1 {
+            // An array repeating a value has the key once.
+            out.keys.sort_by(|a, b| a.0.cmp(&b.0));
+            out.keys.dedup_by(|a, b| a.0 == b.0);
+        }
+        Ok(out)
     }
 
     fn duplicate(&self, ns: &Namespace, values: &[RawBsonRef<'_>]) -> WriteError {

@@ -13,17 +13,22 @@ mod bulk;
 mod catalog;
 pub mod collation;
 pub mod compare;
+mod explain;
 #[allow(clippy::result_large_err)]
 mod find_modify;
 #[allow(clippy::result_large_err)]
 mod indexes;
+mod keys;
 pub mod matcher;
 mod out;
 mod path;
+mod plan;
+mod postings;
 pub mod projection;
 mod read;
 pub mod sort;
 mod store;
+mod ttl;
 mod txn;
 pub mod update;
 #[allow(clippy::result_large_err)]
@@ -249,12 +254,8 @@ impl Backend for MemoryBackend {
                 None => 0,
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
-                    state.indexes.check_hint(options.hint.as_ref())?;
-                    if selector.is_match_all() {
-                        state.store.len() as u64
-                    } else {
-                        selector.count(state.store.iter().map(|(_, d)| d))?
-                    }
+                    let hint = state.indexes.resolve_hint(options.hint.as_ref())?;
+                    selector.count_in(&state, hint)?
                 }
                 Some(Entry::View(_)) => {
                     let docs = engine.view_docs(&ns)?;
@@ -285,8 +286,8 @@ impl Backend for MemoryBackend {
                 None => Vec::new(),
                 Some(Entry::Collection(c)) => {
                     let state = c.read();
-                    state.indexes.check_hint(options.hint.as_ref())?;
-                    let hits = selector.select(&state.store, None, 0, 0)?;
+                    let hint = state.indexes.resolve_hint(options.hint.as_ref())?;
+                    let hits = selector.select(&state, None, hint, 0, 0)?;
                     read::distinct(hits.iter().map(|h| h.doc), &key, collation.as_ref())?
                 }
                 Some(Entry::View(_)) => {
@@ -562,6 +563,18 @@ impl Backend for MemoryBackend {
                 )
                 .into()),
             }
+        })
+    }
+
+    fn explain(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        options: FindOptions,
+    ) -> BoxFuture<'_, Result<Document>> {
+        Box::pin(async move {
+            self.log.record("explain", &ns, Some(&filter));
+            self.explain_find(&ns, filter, &options)
         })
     }
 

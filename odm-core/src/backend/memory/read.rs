@@ -6,16 +6,19 @@
 
 use std::collections::HashSet;
 
-use bson::raw::{RawBson, RawBsonRef, RawDocument, RawDocumentBuf};
+use bson::raw::{RawBsonRef, RawDocument, RawDocumentBuf};
 use bson::{Bson, Document};
 
+use super::catalog::CollState;
 use super::collation::Collation;
 use super::compare::compare_collated;
+use super::indexes::Hint;
 use super::matcher::Matcher;
 use super::path::values_at;
+use super::plan::{self, Access, Analysis, Plan, Stats};
 use super::projection::Projection;
 use super::sort::SortSpec;
-use super::store::{Store, ValueKey};
+use super::store::ValueKey;
 use crate::error::CommandError;
 
 /// A matching document, with its slot and the array index the filter matched
@@ -30,16 +33,25 @@ pub(crate) struct Hit<'a> {
     pub positional: Option<usize>,
 }
 
-/// A compiled filter plus the fast paths it allows.
+/// A compiled filter plus what the planner knows of it.
 #[derive(Debug)]
 pub(crate) struct Selector {
     matcher: Matcher,
-    /// `{_id: <scalar>}` or `{_id: {$in: [<scalars>]}}`: hash lookups, no
-    /// matching needed (the `$in` a population query sends).
-    by_id: Option<Vec<RawBson>>,
+    /// The filter's bounds, for the planner.
+    analysis: Analysis,
     /// The collation the filter compares strings with, which a sort of the
     /// selected documents uses too.
     collation: Option<Collation>,
+}
+
+/// A sort: its document (which the planner matches against index
+/// patterns) and its compiled form.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Order<'s> {
+    /// The fields and directions.
+    pub fields: &'s [(String, bool)],
+    /// The compiled sort.
+    pub spec: &'s SortSpec,
 }
 
 impl Selector {
@@ -52,9 +64,9 @@ impl Selector {
     ) -> Result<Self, CommandError> {
         let matcher = Matcher::compile_with_collation(filter, let_vars, collation)?;
         Ok(Selector {
-            // A hash lookup is binary equality: a collated string `_id` must
-            // go through the matcher.
-            by_id: id_equality(filter).filter(|_| collation.is_none()),
+            // Hash lookups and index keys are binary: a collation keeps
+            // strings out of the bounds.
+            analysis: Analysis::new(filter, collation.is_some()),
             matcher,
             collation: collation.cloned(),
         })
@@ -73,29 +85,50 @@ impl Selector {
         self.matcher.matches_positional(doc)
     }
 
-    /// The matching documents of `store`, in natural order, or sorted by
-    /// `sort`; at most `limit` (0 = all) after skipping `skip`.
+    /// The plan for reading `state` with this filter, `sort` and `hint`.
+    pub fn plan(&self, state: &CollState, sort: Option<&[(String, bool)]>, hint: Hint) -> Plan {
+        plan::choose(state, &self.analysis, sort, hint, self.collation.is_some())
+    }
+
+    /// The matching documents of a collection, in natural order, or sorted
+    /// by `sort`; at most `limit` (0 = all) after skipping `skip`.
     pub fn select<'a>(
         &self,
-        store: &'a Store,
-        sort: Option<&SortSpec>,
+        state: &'a CollState,
+        sort: Option<Order<'_>>,
+        hint: Hint,
         skip: u64,
         limit: u64,
     ) -> Result<Vec<Hit<'a>>, CommandError> {
-        if let Some(ids) = &self.by_id {
-            let mut slots: Vec<usize> = ids
-                .iter()
-                .filter_map(|id| store.slot_of_id(id.as_raw_bson_ref()))
-                .collect();
-            // Natural order, each document once (`$in` may repeat a value).
-            slots.sort_unstable();
-            slots.dedup();
-            let hits = slots
-                .into_iter()
-                .filter_map(|slot| store.get(slot).map(|d| (slot, &***d)));
-            return self.select_from(hits, sort, skip, limit);
+        let plan = self.plan(state, sort.map(|o| o.fields), hint);
+        Ok(self.select_planned(state, &plan, sort, skip, limit)?.0)
+    }
+
+    /// [`select`](Self::select) with a given plan, with its statistics.
+    pub fn select_planned<'a>(
+        &self,
+        state: &'a CollState,
+        plan: &Plan,
+        sort: Option<Order<'_>>,
+        skip: u64,
+        limit: u64,
+    ) -> Result<(Vec<Hit<'a>>, Stats), CommandError> {
+        let mut stats = Stats::default();
+        let docs = plan::candidates(state, plan, &mut stats);
+        let walked = matches!(plan.access, Access::Index { walk: true, .. });
+        let sort = if plan.sorted {
+            None
+        } else {
+            sort.map(|o| o.spec)
+        };
+        let mut examined = 0u64;
+        let counted = docs.inspect(|_| examined += 1);
+        let hits = self.select_from(counted, sort, skip, limit)?;
+        stats.docs_examined = examined;
+        if walked {
+            stats.keys_examined += examined;
         }
-        self.select_from(store.iter(), sort, skip, limit)
+        Ok((hits, stats))
     }
 
     /// [`select`](Self::select) over any documents.
@@ -133,6 +166,16 @@ impl Selector {
         Ok(window(hits, skip, limit))
     }
 
+    /// How many documents of a collection match, through the planner.
+    pub fn count_in(&self, state: &CollState, hint: Hint) -> Result<u64, CommandError> {
+        if hint == Hint::Auto && self.matcher.is_match_all() {
+            return Ok(state.store.len() as u64);
+        }
+        let plan = self.plan(state, None, hint);
+        let docs = plan::candidates(state, &plan, &mut Stats::default());
+        self.count(docs.map(|(_, d)| d))
+    }
+
     /// How many documents of `docs` match, without materialising them.
     pub fn count<'a>(
         &self,
@@ -145,40 +188,6 @@ impl Selector {
             }
         }
         Ok(n)
-    }
-
-    /// Whether every document matches (`{}`).
-    pub fn is_match_all(&self) -> bool {
-        self.by_id.is_none() && self.matcher.is_match_all()
-    }
-}
-
-/// The `_id` values of `{_id: v}` or `{_id: {$in: [v, ...]}}` when each `v`
-/// is compared by plain equality (not an operator document, array, regex
-/// or null, each of which matches differently).
-fn id_equality(filter: &Document) -> Option<Vec<RawBson>> {
-    if filter.len() != 1 {
-        return None;
-    }
-    match filter.get("_id")? {
-        Bson::Document(d) if d.len() == 1 => match d.get("$in")? {
-            Bson::Array(values) => values.iter().map(plain).collect(),
-            _ => None,
-        },
-        v => plain(v).map(|v| vec![v]),
-    }
-}
-
-fn plain(v: &Bson) -> Option<RawBson> {
-    match v {
-        Bson::Document(_)
-        | Bson::Array(_)
-        | Bson::RegularExpression(_)
-        | Bson::Null
-        | Bson::Undefined
-        | Bson::MinKey
-        | Bson::MaxKey => None,
-        other => RawBson::try_from(other.clone()).ok(),
     }
 }
 

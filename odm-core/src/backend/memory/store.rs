@@ -267,11 +267,24 @@ impl Store {
     }
 
     /// Drop the empty slots once they are the majority. Renumbers slots: call
-    /// only when no slot number is held.
-    pub fn compact(&mut self) {
+    /// only when no slot number is held. Returns the renumbering when it
+    /// happened (`map[old] == new` for every stored document), for the
+    /// secondary indexes to follow.
+    #[must_use = "the indexes must follow the renumbering: call CollState::compact"]
+    pub fn compact(&mut self) -> Option<Vec<usize>> {
         let free = self.slots.len() - self.live;
         if free < 64 || free < self.live {
-            return;
+            return None;
+        }
+        let mut map = vec![usize::MAX; self.slots.len()];
+        let mut next = 0;
+        for (old, s) in self.slots.iter().enumerate() {
+            if s.is_some() {
+                if let Some(m) = map.get_mut(old) {
+                    *m = next;
+                }
+                next += 1;
+            }
         }
         self.slots.retain(Option::is_some);
         self.ids.clear();
@@ -280,6 +293,7 @@ impl Store {
                 self.ids.insert(id_key(d), i);
             }
         }
+        Some(map)
     }
 
     /// How many slots exist, empty ones included (for tests of compaction).
@@ -359,7 +373,7 @@ mod tests {
             let slot = s.slot_of_id(RawBsonRef::Int32(i)).unwrap();
             assert!(s.remove(slot).is_some());
         }
-        s.compact();
+        assert!(s.compact().is_some());
         assert!(s.slot_count() < 200);
         let ids: Vec<i32> = s.iter().map(|(_, d)| d.get_i32("_id").unwrap()).collect();
         let expected: Vec<i32> = (0..200).filter(|i| i % 3 == 0).collect();

@@ -426,8 +426,10 @@ fn merge(
         let slot = next.store.slot_of_key(key);
         // Drop every old key first, so documents that swap unique keys
         // within the transaction do not collide with each other.
-        if let Some(old) = slot.and_then(|s| next.store.get(s)).cloned() {
-            next.indexes.remove(&old);
+        if let Some(s) = slot {
+            if let Some(old) = next.store.get(s).cloned() {
+                next.indexes.remove(s, &old);
+            }
         }
         changes.push((slot, after));
     }
@@ -438,20 +440,21 @@ fn merge(
             }
             (slot, Some(doc)) => {
                 next.indexes
-                    .check_unique(ns, &doc)
+                    .check_unique(ns, &doc, &next.store)
                     .map_err(|_| CommandError::write_conflict())?;
                 let stored = match slot {
                     Some(slot) => next.store.replace(slot, (*doc).clone()).map(|()| slot),
                     None => next.store.insert((*doc).clone()),
                 }
                 .map_err(|_| CommandError::write_conflict())?;
-                if let Some(stored) = next.store.get(stored).cloned() {
-                    next.indexes.add(&stored);
+                if let Some(doc) = next.store.get(stored).cloned() {
+                    next.indexes.add(stored, &doc);
                 }
             }
             (None, None) => {}
         }
     }
-    next.store.compact();
+    // The indexes' postings follow the renumbering.
+    next.compact();
     Ok(next)
 }

@@ -8,8 +8,9 @@ use bson::Document;
 use super::aggregate::{self, expr};
 use super::catalog::Entry;
 use super::collation::Collation;
+use super::plan;
 use super::projection::Projection;
-use super::read::{self, Selector};
+use super::read::{self, Order, Selector};
 use super::sort::SortSpec;
 use super::MemoryBackend;
 use crate::backend::{AggregateOptions, FindOptions, Namespace};
@@ -56,9 +57,13 @@ impl MemoryBackend {
             None => Vec::new(),
             Some(Entry::Collection(c)) => {
                 let state = c.read();
-                state.indexes.check_hint(options.hint.as_ref())?;
-                let hits =
-                    selector.select(&state.store, sort.as_ref(), options.skip, options.limit)?;
+                let hint = state.indexes.resolve_hint(options.hint.as_ref())?;
+                let fields = options.sort.as_ref().and_then(plan::sort_fields);
+                let order = match (&sort, &fields) {
+                    (Some(spec), Some(fields)) => Some(Order { fields, spec }),
+                    _ => None,
+                };
+                let hits = selector.select(&state, order, hint, options.skip, options.limit)?;
                 read::project(&hits, projection.as_ref())?
             }
             Some(Entry::View(_)) => {
@@ -143,10 +148,17 @@ impl MemoryBackend {
                 let docs: Vec<_> = {
                     let state = c.read();
                     let store = &state.store;
-                    store
-                        .iter()
-                        .filter_map(|(slot, _)| store.get(slot).cloned())
-                        .collect()
+                    let leading_match = stages.first().and_then(|s| s.get_document("$match").ok());
+                    match leading_match {
+                        // An index narrows what the leading `$match` (still run) reads.
+                        Some(filter) => plan::candidate_docs(&state, filter, collation.is_some())
+                            .filter_map(|(slot, _)| store.get(slot).cloned())
+                            .collect(),
+                        None => store
+                            .iter()
+                            .filter_map(|(slot, _)| store.get(slot).cloned())
+                            .collect(),
+                    }
                 };
                 let lookup =
                     |coll: &str| self.source_documents(&Namespace::new(ns.db.clone(), coll), 0);

@@ -10,7 +10,9 @@ use bson::{oid::ObjectId, Bson, Document};
 
 use super::catalog::CollState;
 use super::indexes::duplicate_key_error;
-use super::read::{Hit, Selector};
+use super::indexes::Hint;
+use super::plan::sort_fields;
+use super::read::{Hit, Order, Selector};
 use super::sort::SortSpec;
 use super::update::{upsert_seed, ApplyContext, UpdatePlan};
 use super::validate::from_command;
@@ -176,7 +178,7 @@ impl CollState {
                 v.check(doc, before)?;
             }
         }
-        self.indexes.check_unique(ns, doc)
+        self.indexes.check_unique(ns, doc, &self.store)
     }
 
     /// Insert one document; returns its `_id`.
@@ -204,7 +206,7 @@ impl CollState {
         match self.store.insert(doc) {
             Ok(slot) => {
                 if let Some(stored) = self.store.get(slot) {
-                    self.indexes.add(stored);
+                    self.indexes.add(slot, stored);
                 }
                 Ok(())
             }
@@ -226,13 +228,15 @@ impl CollState {
         multi: bool,
     ) -> Result<Vec<(usize, Option<usize>)>, CommandError> {
         let sort = match sort {
-            Some(s) if !multi && !s.is_empty() => {
-                Some(SortSpec::compile_with_collation(s, selector.collation())?)
-            }
+            Some(s) if !multi && !s.is_empty() => Some((
+                sort_fields(s).unwrap_or_default(),
+                SortSpec::compile_with_collation(s, selector.collation())?,
+            )),
             _ => None,
         };
+        let order = sort.as_ref().map(|(fields, spec)| Order { fields, spec });
         let limit = if multi { 0 } else { 1 };
-        let hits = selector.select(&self.store, sort.as_ref(), 0, limit)?;
+        let hits = selector.select(self, order, Hint::Auto, 0, limit)?;
         Ok(hits
             .iter()
             .map(|h: &Hit<'_>| (h.slot, h.positional))
@@ -316,8 +320,7 @@ impl CollState {
             .replace(slot, new)
             .map_err(|_| write_error(66, "ImmutableField", "_id changed"))?;
         if let Some(stored) = self.store.get(slot) {
-            self.indexes.remove(old);
-            self.indexes.add(stored);
+            self.indexes.replace(slot, old, stored);
         }
         Ok(())
     }
@@ -445,11 +448,11 @@ impl CollState {
         let mut n = 0;
         for (slot, _) in targets {
             if let Some(old) = self.store.remove(slot) {
-                self.indexes.remove(&old);
+                self.indexes.remove(slot, &old);
                 n += 1;
             }
         }
-        self.store.compact();
+        self.compact();
         Ok(n)
     }
 }

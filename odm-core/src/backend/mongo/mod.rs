@@ -610,6 +610,38 @@ impl Backend for MongoBackend {
         })
     }
 
+    fn explain(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        o: FindOptions,
+    ) -> BoxFuture<'_, Result<Document>> {
+        Box::pin(async move {
+            self.note("explain", &ns, Some(&filter));
+            let mut find = doc! {"find": ns.coll.to_string(), "filter": filter};
+            let optional = [
+                ("sort", o.sort.map(Bson::Document)),
+                ("skip", (o.skip > 0).then(|| Bson::Int64(to_i64(o.skip)))),
+                ("limit", (o.limit > 0).then(|| Bson::Int64(to_i64(o.limit)))),
+                ("projection", o.projection.map(Bson::Document)),
+                ("collation", o.collation.map(Bson::Document)),
+                ("let", o.let_vars.map(Bson::Document)),
+                ("hint", o.hint),
+                ("comment", o.comment),
+            ];
+            for (key, value) in optional {
+                if let Some(v) = value {
+                    find.insert(key, v);
+                }
+            }
+            self.client
+                .database(&ns.db)
+                .run_command(doc! {"explain": find, "verbosity": "executionStats"})
+                .await
+                .map_err(|e| map_error(e, &ns))
+        })
+    }
+
     fn drop_index(&self, ns: Namespace, name: String) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             self.note("dropIndexes", &ns, None);

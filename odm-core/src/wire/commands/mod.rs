@@ -83,6 +83,7 @@ async fn dispatch(shared: &Shared, connection_id: i64, mut req: Request) -> CmdR
             "authInfo": { "authenticatedUsers": [], "authenticatedUserRoles": [] },
         })),
         "find" => read::find(shared, &req).await,
+        "explain" => read::explain(shared, &req).await,
         "getMore" => read::get_more(shared, &req).await,
         "killCursors" => read::kill_cursors(shared, &req),
         "aggregate" => read::aggregate(shared, &req).await,

@@ -15,7 +15,38 @@ use crate::wire::frame::Request;
 /// MongoDB's first batch when the client names none.
 const DEFAULT_FIRST_BATCH: usize = 101;
 
-pub(super) async fn find(shared: &Shared, req: &Request) -> CmdResult {
+/// `explain` of a `find` (other commands are not explained): the backend's
+/// plan and `executionStats`.
+pub(super) async fn explain(shared: &Shared, req: &Request) -> CmdResult {
+    let inner = match req.body.get("explain") {
+        Some(Bson::Document(d)) => d.clone(),
+        _ => {
+            return Err(Error::Command(CommandError::failed_to_parse(
+                "explain command requires a nested object",
+            )))
+        }
+    };
+    let explained = Request {
+        body: inner,
+        sequences: Vec::new(),
+        db: req.db.clone(),
+        more_to_come: false,
+        legacy: false,
+    };
+    if explained.name() != "find" {
+        return Err(Error::unsupported(
+            "wire",
+            format!("explain of {}", explained.name()),
+        ));
+    }
+    let (ns, filter, options) = find_parts(&explained)?;
+    let mut reply = shared.backend.explain(ns, filter, options).await?;
+    reply.remove("ok");
+    Ok(ok(reply))
+}
+
+/// The namespace, filter and options of a `find` command.
+fn find_parts(req: &Request) -> Result<(Namespace, bson::Document, FindOptions), Error> {
     let ns = args::namespace(req)?;
     let b = &req.body;
     let filter = args::doc(b, "find", "filter")?.unwrap_or_default();
@@ -32,6 +63,13 @@ pub(super) async fn find(shared: &Shared, req: &Request) -> CmdResult {
         comment: b.get("comment").cloned(),
         txn: None,
     };
+    Ok((ns, filter, options))
+}
+
+pub(super) async fn find(shared: &Shared, req: &Request) -> CmdResult {
+    let (ns, filter, options) = find_parts(req)?;
+    let b = &req.body;
+    let limit = args::number(b, "find", "limit")?.unwrap_or(0);
     let single = args::flag(b, "find", "singleBatch")? || limit < 0;
     let first = options.batch_size.map(|n| n as usize);
     let stream = shared.backend.find(ns.clone(), filter, options).await?;

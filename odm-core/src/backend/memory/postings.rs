@@ -1,0 +1,264 @@
+//! The entries of one index: each key (in the order-preserving encoding of
+//! [`super::keys`]) with the slots of the documents holding it.
+//!
+//! Keys live twice, shared: in a hash map to their postings (an equality
+//! lookup is one hash probe) and in an ordered set (ranges and sorts walk
+//! it). An array on a key path indexes each element (multikey), as MongoDB
+//! does; the index then remembers it is multikey, which the planner must know
+//! (bounds on one field may not be intersected, the order is not a sort).
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use bson::raw::{RawBsonRef, RawDocument};
+
+use super::keys;
+
+/// An encoded key, shared by the map and the ordered set.
+pub(crate) type Key = Arc<[u8]>;
+
+/// The slots holding one key, in slot (natural) order.
+#[derive(Debug, Clone)]
+pub(crate) enum Postings {
+    /// The common case of a selective index: one document.
+    One(usize),
+    /// Several documents.
+    Many(BTreeSet<usize>),
+}
+
+impl Postings {
+    fn insert(&mut self, slot: usize) {
+        match self {
+            Postings::One(s) if *s == slot => {}
+            Postings::One(s) => *self = Postings::Many(BTreeSet::from([*s, slot])),
+            Postings::Many(set) => {
+                set.insert(slot);
+            }
+        }
+    }
+
+    /// Remove `slot`; `true` when no slot is left.
+    fn remove(&mut self, slot: usize) -> bool {
+        match self {
+            Postings::One(s) => *s == slot,
+            Postings::Many(set) => {
+                set.remove(&slot);
+                match set.len() {
+                    0 => true,
+                    1 => {
+                        if let Some(&only) = set.first() {
+                            *self = Postings::One(only);
+                        }
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// The slots, in natural order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let (one, many) = match self {
+            Postings::One(s) => (Some(*s), None),
+            Postings::Many(set) => (None, Some(set.iter().copied())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+}
+
+/// The keys of one index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Entries {
+    map: HashMap<Key, Postings>,
+    order: BTreeSet<Key>,
+    /// Some document had an array on a key path.
+    pub multikey: bool,
+    /// Some key is a Decimal128 placed at its nearest double: numeric bounds
+    /// must be widened and the order is not exact.
+    pub approximate: bool,
+}
+
+impl Entries {
+    /// Record `slot` under `key`.
+    pub fn insert(&mut self, key: Vec<u8>, slot: usize) {
+        if let Some(p) = self.map.get_mut(key.as_slice()) {
+            p.insert(slot);
+            return;
+        }
+        let key: Key = key.into();
+        self.order.insert(Arc::clone(&key));
+        self.map.insert(key, Postings::One(slot));
+    }
+
+    /// Forget `slot` under `key`.
+    pub fn remove(&mut self, key: &[u8], slot: usize) {
+        let empty = match self.map.get_mut(key) {
+            Some(p) => p.remove(slot),
+            None => false,
+        };
+        if empty {
+            self.map.remove(key);
+            self.order.remove(key);
+        }
+    }
+
+    /// The postings of exactly `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&Postings> {
+        self.map.get(key)
+    }
+
+    /// The keys in `[start, end)` (`end` `None`: to the last key), with
+    /// their postings, in key order.
+    pub fn range<'a>(
+        &'a self,
+        start: &[u8],
+        end: Option<&[u8]>,
+    ) -> impl DoubleEndedIterator<Item = &'a Postings> + 'a {
+        let upper = match end {
+            Some(e) => Bound::Excluded(e),
+            None => Bound::Unbounded,
+        };
+        self.order
+            .range::<[u8], _>((Bound::Included(start), upper))
+            .filter_map(|k| self.map.get(k))
+    }
+
+    /// Every key's postings, in key order.
+    pub fn all(&self) -> impl DoubleEndedIterator<Item = &Postings> + '_ {
+        self.order.iter().filter_map(|k| self.map.get(k))
+    }
+
+    /// How many distinct keys.
+    #[cfg(test)]
+    pub fn key_count(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Renumber slots after the store compacted (`map[old]` is the new slot).
+    pub fn remap(&mut self, map: &[usize]) {
+        for p in self.map.values_mut() {
+            match p {
+                Postings::One(s) => *s = map.get(*s).copied().unwrap_or(*s),
+                Postings::Many(set) => {
+                    *set = set
+                        .iter()
+                        .map(|s| map.get(*s).copied().unwrap_or(*s))
+                        .collect()
+                }
+            }
+        }
+    }
+
+    /// Forget every key.
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+        self.multikey = false;
+        self.approximate = false;
+    }
+}
+
+/// The values at a dotted path, arrays on the way traversed and an array at
+/// the end expanded (the values an index holds for the path); `true` with
+/// them when an array was met.
+pub(crate) fn path_values<'a>(doc: &'a RawDocument, path: &str) -> (Vec<RawBsonRef<'a>>, bool) {
+    let parts: Vec<&str> = path.split('.').collect();
+    let mut out = Vec::new();
+    let mut arrays = false;
+    walk_document(doc, &parts, &mut out, &mut arrays);
+    (out, arrays)
+}
+
+fn walk_document<'a>(
+    doc: &'a RawDocument,
+    parts: &[&str],
+    out: &mut Vec<RawBsonRef<'a>>,
+    arrays: &mut bool,
+) {
+    let Some((first, rest)) = parts.split_first() else {
+        return;
+    };
+    if let Ok(Some(v)) = doc.get(first) {
+        walk(v, rest, out, arrays);
+    }
+}
+
+fn walk<'a>(
+    value: RawBsonRef<'a>,
+    rest: &[&str],
+    out: &mut Vec<RawBsonRef<'a>>,
+    arrays: &mut bool,
+) {
+    match (value, rest.split_first()) {
+        (RawBsonRef::Array(a), None) => {
+            *arrays = true;
+            out.extend(a.into_iter().flatten());
+        }
+        (v, None) => out.push(v),
+        (RawBsonRef::Document(d), Some(_)) => walk_document(d, rest, out, arrays),
+        (RawBsonRef::Array(a), Some((first, tail))) => {
+            *arrays = true;
+            if let Ok(i) = first.parse::<usize>() {
+                if let Some(Ok(el)) = a.into_iter().nth(i) {
+                    walk(el, tail, out, arrays);
+                }
+            }
+            for el in a.into_iter().flatten() {
+                if let RawBsonRef::Document(d) = el {
+                    walk_document(d, rest, out, arrays);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Encode one compound key from its values (one per field, in pattern order).
+pub(crate) fn encode_key(values: &[RawBsonRef<'_>], descending: &[bool]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 * values.len());
+    for (i, v) in values.iter().enumerate() {
+        keys::encode_dir(*v, descending.get(i).copied().unwrap_or(false), &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bson::rawdoc;
+
+    #[test]
+    fn postings_follow_inserts_and_removes() {
+        let mut e = Entries::default();
+        e.insert(vec![2, 1], 5);
+        e.insert(vec![2, 1], 3);
+        e.insert(vec![2, 2], 4);
+        let slots: Vec<usize> = e.get(&[2, 1]).unwrap().iter().collect();
+        assert_eq!(slots, [3, 5]);
+        e.remove(&[2, 1], 3);
+        assert!(matches!(e.get(&[2, 1]), Some(Postings::One(5))));
+        e.remove(&[2, 1], 5);
+        assert!(e.get(&[2, 1]).is_none());
+        assert_eq!(e.key_count(), 1);
+        let in_range: Vec<usize> = e.range(&[2], Some(&[3])).flat_map(|p| p.iter()).collect();
+        assert_eq!(in_range, [4]);
+        e.remap(&[0, 0, 0, 0, 1]);
+        assert!(matches!(e.get(&[2, 2]), Some(Postings::One(1))));
+    }
+
+    #[test]
+    fn path_values_report_arrays() {
+        let d = rawdoc! {"a": {"b": 1}, "c": [1, 2], "e": [{"f": 1}, {"f": 2}]};
+        assert_eq!(path_values(&d, "a.b").0.len(), 1);
+        assert!(!path_values(&d, "a.b").1);
+        assert_eq!(
+            path_values(&d, "c"),
+            (vec![RawBsonRef::Int32(1), RawBsonRef::Int32(2)], true)
+        );
+        assert_eq!(path_values(&d, "e.f").0.len(), 2);
+        assert!(path_values(&d, "e.f").1);
+        assert!(path_values(&d, "x").0.is_empty());
+    }
+}

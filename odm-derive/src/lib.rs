@@ -76,7 +76,8 @@ use syn::parse_macro_input;
 /// | `#[odm(with = "module")]` | stored through `module::to_raw(&T) -> Result<RawValue<'static>, EncodeError>` and `module::from_raw(RawBsonRef) -> Result<T, DecodeError>` (for example `odm::value::local_time` for `DateTime<Local>`); its path is a plain `Field` |
 /// | `#[odm(serde)]` | stored through the type's serde impls and bson's serializer (honouring serde's `with`); its path is a plain `Field` |
 /// | `#[odm(index)]`, `#[odm(index(..))]`, `#[odm(unique)]` | an index on this field (see [Indexes](#indexes)) |
-/// | `#[odm(version)]`, `#[odm(on_delete = "..")]` | reserved (parsed, not yet acted on) |
+/// | `#[odm(version)]` | optimistic concurrency on an integer field: replaces, saves and typed updates match the version they read and increment it; a stale write is `Error::Conflict` |
+/// | `#[odm(on_delete = "cascade" \| "nullify" \| "pull" \| "deny")]` | on a `Ref<T>` field (`nullify`: `Option<Ref<T>>`, `pull`: `Vec<Ref<T>>`): what deleting the referenced `T` through odm does to this document, in one transaction where the backend has them |
 ///
 /// # Indexes
 ///

@@ -255,16 +255,27 @@ impl CollState {
         let Some(old) = self.store.get(slot).cloned() else {
             return Ok(false);
         };
-        let mut doc = Document::try_from(old.as_ref()).map_err(malformed)?;
         let ctx = ApplyContext {
             positional,
             is_insert: false,
             now: Some(bson::DateTime::now()),
         };
-        if !plan.apply(&mut doc, &ctx).map_err(from_command)? {
-            return Ok(false);
-        }
-        let new = finish_updated(old.as_ref(), doc)?;
+        let new = match plan.top_level_fields() {
+            Some(fields) => {
+                let mut part = decode_fields(old.as_ref(), fields)?;
+                if !plan.apply(&mut part, &ctx).map_err(from_command)? {
+                    return Ok(false);
+                }
+                splice_fields(old.as_ref(), part, fields)?
+            }
+            None => {
+                let mut doc = Document::try_from(old.as_ref()).map_err(malformed)?;
+                if !plan.apply(&mut doc, &ctx).map_err(from_command)? {
+                    return Ok(false);
+                }
+                finish_updated(old.as_ref(), doc)?
+            }
+        };
         if new.as_bytes() == old.as_bytes() {
             return Ok(false);
         }
@@ -472,6 +483,50 @@ pub(crate) fn immutable_id(old: RawBsonRef<'_>) -> WriteError {
 }
 
 /// Re-encode an updated document: `_id` unchanged and first, limits obeyed.
+/// `_id` and the top-level `fields` of `doc`, decoded, in stored order.
+fn decode_fields(doc: &RawDocument, fields: &[String]) -> Result<Document, WriteError> {
+    let mut part = Document::new();
+    for item in doc.iter() {
+        let (k, v) = item.map_err(malformed)?;
+        if k.as_str() == "_id" || fields.iter().any(|f| f == k.as_str()) {
+            part.insert(
+                k.as_str(),
+                Bson::try_from(bson::RawBson::from(v)).map_err(malformed)?,
+            );
+        }
+    }
+    Ok(part)
+}
+
+/// `old` with its top-level `fields` taken from `part` (an update of
+/// [`decode_fields`]): changed ones in place, unset ones dropped, new ones
+/// appended in `part`'s order, as updating the whole document would; every
+/// other field is copied as stored bytes.
+fn splice_fields(
+    old: &RawDocument,
+    mut part: Document,
+    fields: &[String],
+) -> Result<RawDocumentBuf, WriteError> {
+    let mut out = RawDocumentBuf::new();
+    for item in old.iter() {
+        let (k, v) = item.map_err(malformed)?;
+        if k.as_str() == "_id" || !fields.iter().any(|f| f == k.as_str()) {
+            out.append(k, v);
+        } else if let Some(value) = part.remove(k.as_str()) {
+            out.append(k, bson::RawBson::try_from(value).map_err(malformed)?);
+        }
+    }
+    for (k, v) in part {
+        if k == "_id" || old.get(&k).map_err(malformed)?.is_some() {
+            continue;
+        }
+        let key = bson::raw::CString::try_from(k).map_err(malformed)?;
+        out.append(key, bson::RawBson::try_from(v).map_err(malformed)?);
+    }
+    check_limits(&out)?;
+    Ok(out)
+}
+
 fn finish_updated(old: &RawDocument, doc: Document) -> Result<RawDocumentBuf, WriteError> {
     let old_id = old
         .get("_id")
@@ -542,4 +597,64 @@ pub(crate) fn compile_update(
         UpdateModification::Pipeline(_) => {}
     }
     UpdatePlan::compile(update, array_filters, let_vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use bson::{doc, rawdoc};
+
+    use super::*;
+
+    /// The top-level fast path of `update_slot` gives the bytes (or the
+    /// error) that updating the whole decoded document gives.
+    #[test]
+    fn top_level_updates_splice_like_whole_document_updates() {
+        let docs = [
+            rawdoc! {"_id": 1, "a": 1, "b": "x", "c": {"d": [1, 2]}, "e": 2.5},
+            rawdoc! {"_id": "k", "b": null, "z": [1, {"y": 2}]},
+            rawdoc! {"_id": 3, "a": i64::MAX, "n": i32::MAX},
+        ];
+        let updates = [
+            doc! {"$inc": {"a": 1}},
+            doc! {"$inc": {"n": 1, "new": 5}},
+            doc! {"$set": {"b": "y", "q": {"r": 1}}, "$unset": {"e": ""}},
+            doc! {"$mul": {"e": 2, "a": 0}},
+            doc! {"$min": {"a": 0}, "$max": {"b": "zz"}},
+            doc! {"$unset": {"missing": "", "c": ""}},
+            doc! {"$set": {"a": 1}},
+            doc! {"$inc": {"b": 1}},
+            doc! {"$currentDate": {"at": true}, "$set": {"zz": 1, "aa": 2}},
+        ];
+        let ctx = ApplyContext {
+            positional: None,
+            is_insert: false,
+            now: Some(bson::DateTime::from_millis(1_700_000_000_000)),
+        };
+        for update in &updates {
+            let plan =
+                UpdatePlan::compile(&UpdateModification::Document(update.clone()), None, None)
+                    .unwrap();
+            let fields = plan.top_level_fields().expect("a top-level update");
+            for old in &docs {
+                let mut whole = Document::try_from(old.as_ref()).unwrap();
+                let slow = plan
+                    .apply(&mut whole, &ctx)
+                    .map(|changed| changed.then(|| finish_updated(old, whole).unwrap()));
+                let mut part = decode_fields(old, fields).unwrap();
+                let fast = plan
+                    .apply(&mut part, &ctx)
+                    .map(|changed| changed.then(|| splice_fields(old, part, fields).unwrap()));
+                match (slow, fast) {
+                    (Ok(s), Ok(f)) => assert_eq!(s, f, "{update} on {old:?}"),
+                    (Err(s), Err(f)) => assert_eq!(s.code, f.code, "{update} on {old:?}"),
+                    (s, f) => panic!("{update} on {old:?}: {s:?} vs {f:?}"),
+                }
+            }
+        }
+        let nested = UpdateModification::Document(doc! {"$set": {"c.d": 1}});
+        assert!(UpdatePlan::compile(&nested, None, None)
+            .unwrap()
+            .top_level_fields()
+            .is_none());
+    }
 }

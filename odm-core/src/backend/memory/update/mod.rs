@@ -60,6 +60,9 @@ enum Plan {
         /// Per modifier: whether its dynamic path may meet another's, so the
         /// paths it reaches are checked for conflicts after applying.
         tracked: Vec<bool>,
+        /// When every modifier sets, unsets, computes or dates one top-level
+        /// field (not `_id`): those fields. Only they need decoding.
+        top_level: Option<Vec<String>>,
     },
     Pipeline(Pipeline),
 }
@@ -106,6 +109,19 @@ impl UpdatePlan {
         )
     }
 
+    /// The top-level fields this update reads and writes, when it touches
+    /// nothing else (`$set`, `$unset`, `$inc`, `$mul`, `$min`, `$max`,
+    /// `$currentDate` of top-level fields other than `_id`): applying it to
+    /// a document holding only `_id` and those fields changes them exactly
+    /// as applying it to the whole document would, so a caller can decode
+    /// just them and copy the rest of the stored bytes.
+    pub fn top_level_fields(&self) -> Option<&[String]> {
+        match &self.plan {
+            Plan::Operators { top_level, .. } => top_level.as_deref(),
+            Plan::Pipeline(_) => None,
+        }
+    }
+
     /// Apply to `doc` in place; `Ok(true)` if it changed. On error `doc` is unchanged.
     pub fn apply(&self, doc: &mut Document, ctx: &ApplyContext) -> Result<bool, CommandError> {
         match &self.plan {
@@ -115,6 +131,7 @@ impl UpdatePlan {
                 positional,
                 touched,
                 tracked,
+                ..
             } => {
                 if *positional && ctx.positional.is_none() {
                     return Err(path::no_positional_match());
@@ -220,6 +237,21 @@ fn compile_operators(
     if infallible {
         touched.clear();
     }
+    let top_level = ops
+        .iter()
+        .all(|op| {
+            matches!(op.path.parts.as_slice(), [Part::Field(f)] if f != "_id")
+                && matches!(
+                    op.kind,
+                    Kind::Set(_)
+                        | Kind::Unset
+                        | Kind::Arith(..)
+                        | Kind::Min(_)
+                        | Kind::Max(_)
+                        | Kind::CurrentDate(_)
+                )
+        })
+        .then(|| ops.iter().map(|op| op.path.text.clone()).collect());
     // A modifier records the concrete paths it reaches when another one may
     // reach the same values (checked for conflicts), or may change the
     // elements its array filters test (which must see them as they were).
@@ -245,6 +277,7 @@ fn compile_operators(
         positional,
         touched,
         tracked,
+        top_level,
     })
 }
 

@@ -312,8 +312,27 @@ impl Indexes {
 
     /// Move the keys of the document in `slot` from `old` to `new` (an
     /// update): indexes whose keys did not change are left alone.
-    pub fn replace(&mut self, slot: usize, old: &RawDocument, new: &RawDocument) {
+    /// `changed`: when known, the only top-level fields that differ; an
+    /// index without a partial filter whose keys lie elsewhere keeps its
+    /// entries without computing them.
+    pub fn replace(
+        &mut self,
+        slot: usize,
+        old: &RawDocument,
+        new: &RawDocument,
+        changed: Option<&[String]>,
+    ) {
         for index in &mut self.list {
+            if let Some(changed) = changed {
+                let untouched = index.partial.is_none()
+                    && index.paths.iter().all(|path| {
+                        let head = path.split('.').next().unwrap_or(path);
+                        !changed.iter().any(|f| f == head)
+                    });
+                if untouched {
+                    continue;
+                }
+            }
             // A partial filter that errors leaves that side out, as in
             // `add` and `remove`.
             let before = index.keys_of(old).ok();

@@ -279,7 +279,7 @@ impl CollState {
         if new.as_bytes() == old.as_bytes() {
             return Ok(false);
         }
-        self.put(ns, slot, old.as_ref(), new, bypass)?;
+        self.put(ns, slot, old.as_ref(), new, bypass, plan.top_level_fields())?;
         Ok(true)
     }
 
@@ -314,10 +314,12 @@ impl CollState {
         if new.as_bytes() == old.as_bytes() {
             return Ok(false);
         }
-        self.put(ns, slot, old.as_ref(), new, bypass)?;
+        self.put(ns, slot, old.as_ref(), new, bypass, None)?;
         Ok(true)
     }
 
+    /// `changed`: when known, the only top-level fields that differ between
+    /// `old` and `new`, so indexes on other fields are left alone.
     fn put(
         &mut self,
         ns: &Namespace,
@@ -325,13 +327,14 @@ impl CollState {
         old: &RawDocument,
         new: RawDocumentBuf,
         bypass: bool,
+        changed: Option<&[String]>,
     ) -> Result<(), WriteError> {
         self.admit(ns, &new, Some(old), bypass)?;
         self.store
             .replace(slot, new)
             .map_err(|_| write_error(66, "ImmutableField", "_id changed"))?;
         if let Some(stored) = self.store.get(slot) {
-            self.indexes.replace(slot, old, stored);
+            self.indexes.replace(slot, old, stored, changed);
         }
         Ok(())
     }

@@ -389,6 +389,31 @@ fn updates_move_postings_only_when_keys_change() {
     assert!(s.indexes.list()[0].entries.multikey);
 }
 
+#[test]
+fn a_top_level_update_refreshes_indexes_on_paths_below_it() {
+    let docs: Vec<Document> = (0..20)
+        .map(|i| doc! {"_id": i, "sub": {"k": i % 2}, "v": 0})
+        .collect();
+    let mut s = state(docs, vec![index(doc! {"sub.k": 1})]);
+    let plan = super::super::write::compile_update(
+        &crate::backend::UpdateModification::Document(doc! {"$set": {"sub": {"k": 5}}}),
+        None,
+        None,
+    )
+    .unwrap();
+    let filter = doc! {"sub.k": 1};
+    let selector = Selector::with_collation(&filter, None, None).unwrap();
+    let r = s
+        .update(&ns(), &selector, &filter, &plan, true, false, None, false)
+        .unwrap();
+    assert_eq!(r.modified_count, 10);
+    let (ids, plan) = run(&s, doc! {"sub.k": 5}, None);
+    assert_eq!(ids.len(), 10);
+    assert!(matches!(plan.access, Access::Index { .. }));
+    let (ids, _) = run(&s, doc! {"sub.k": 1}, None);
+    assert!(ids.is_empty());
+}
+
 #[tokio::test]
 async fn an_aggregate_leading_match_reads_through_the_index() {
     use crate::backend::{AggregateOptions, Backend, InsertOptions};

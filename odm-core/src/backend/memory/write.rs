@@ -519,8 +519,9 @@ fn splice_fields(
             out.append(k, bson::RawBson::try_from(value).map_err(malformed)?);
         }
     }
+    // What is left besides `_id` was not in `old`: the new fields.
     for (k, v) in part {
-        if k == "_id" || old.get(&k).map_err(malformed)?.is_some() {
+        if k == "_id" {
             continue;
         }
         let key = bson::raw::CString::try_from(k).map_err(malformed)?;

@@ -74,14 +74,7 @@ pub(super) fn date_add(op: Op, vals: &[Option<Bson>]) -> Result<Option<Bson>, Co
     if vals.iter().take(3).any(nullish) {
         return Ok(Some(Bson::Null));
     }
-    let d = date_of(
-        op,
-        vals.first()
-            .cloned()
-            .flatten()
-            .as_ref()
-            .unwrap_or(&Bson::Null),
-    )?;
+    let d = date_of(op, value_at(vals, 0))?;
     let unit = unit_of(vals.get(1))?;
     let amount = vals.get(2).cloned().flatten();
     let mut n = amount
@@ -147,22 +140,8 @@ pub(super) fn date_diff(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandEr
     if vals.iter().take(3).any(nullish) {
         return Ok(Some(Bson::Null));
     }
-    let a = date_of(
-        Op::DateDiff,
-        vals.first()
-            .cloned()
-            .flatten()
-            .as_ref()
-            .unwrap_or(&Bson::Null),
-    )?;
-    let b = date_of(
-        Op::DateDiff,
-        vals.get(1)
-            .cloned()
-            .flatten()
-            .as_ref()
-            .unwrap_or(&Bson::Null),
-    )?;
+    let a = date_of(Op::DateDiff, value_at(vals, 0))?;
+    let b = date_of(Op::DateDiff, value_at(vals, 1))?;
     let unit = unit_of(vals.get(2))?;
     let Some(tz) = timezone(vals.get(3).unwrap_or(&None))? else {
         return Ok(Some(Bson::Null));
@@ -192,14 +171,7 @@ pub(super) fn date_trunc(vals: &[Option<Bson>]) -> Result<Option<Bson>, CommandE
     if vals.iter().take(2).any(nullish) {
         return Ok(Some(Bson::Null));
     }
-    let d = date_of(
-        Op::DateTrunc,
-        vals.first()
-            .cloned()
-            .flatten()
-            .as_ref()
-            .unwrap_or(&Bson::Null),
-    )?;
+    let d = date_of(Op::DateTrunc, value_at(vals, 0))?;
     let unit = unit_of(vals.get(1))?;
     let bin = match vals.get(2).cloned().flatten() {
         None => 1,
@@ -345,3 +317,8 @@ const PARTS: [&str; 10] = [
     "isoWeek",
     "isoDayOfWeek",
 ];
+
+/// Argument `i` of an evaluated argument list; missing reads as null.
+fn value_at(vals: &[Option<Bson>], i: usize) -> &Bson {
+    vals.get(i).and_then(Option::as_ref).unwrap_or(&Bson::Null)
+}

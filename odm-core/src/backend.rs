@@ -99,6 +99,25 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         options: FindOptions,
     ) -> BoxFuture<'_, Result<DocStream>>;
 
+    /// The first document [`find`](Self::find) would return with
+    /// `limit: 1`, without a cursor: the point read behind `find_one` and
+    /// `find_by_id`. It is a `find` command (and is logged as one).
+    ///
+    /// The default runs `find` and takes the first document; a backend
+    /// overrides it when it can answer with less work.
+    fn find_one(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        mut options: FindOptions,
+    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+        options.limit = 1;
+        Box::pin(async move {
+            use futures::TryStreamExt;
+            self.find(ns, filter, options).await?.try_next().await
+        })
+    }
+
     /// Count the documents matching `filter` (with skip and limit).
     fn count(
         &self,

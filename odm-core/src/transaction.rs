@@ -200,6 +200,16 @@ impl Backend for InTxn {
         self.inner.find(ns, filter, options)
     }
 
+    fn find_one(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        mut options: FindOptions,
+    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+        options.txn = self.handle();
+        self.inner.find_one(ns, filter, options)
+    }
+
     fn count(
         &self,
         ns: Namespace,

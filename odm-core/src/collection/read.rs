@@ -281,7 +281,14 @@ impl<'a, M: Document> IntoFuture for FindOne<'a, M> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { Ok(self.find.all().await?.into_iter().next()) })
+        Box::pin(async move {
+            let backend = self.find.backend().clone();
+            let (ns, filter, options) = self.find.into_parts()?;
+            match backend.find_one(ns.clone(), filter, options).await? {
+                Some(raw) => codec::decode(&ns, &raw).map(Some),
+                None => Ok(None),
+            }
+        })
     }
 }
 

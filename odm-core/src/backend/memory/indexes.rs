@@ -13,6 +13,7 @@ use bson::{doc, Bson, Document};
 
 use super::catalog::CollState;
 use super::compare;
+use super::matcher::path::FieldPath;
 use super::matcher::Matcher;
 use super::postings::{encode_key, path_values, Entries};
 use super::store::Store;
@@ -30,6 +31,8 @@ pub(crate) struct Index {
     partial: Option<Matcher>,
     /// The key paths, in pattern order.
     pub paths: Vec<String>,
+    /// The same paths parsed, for the matcher's walk (the point read).
+    pub fields: Vec<FieldPath>,
     /// Per path: descending (`-1`).
     pub descending: Vec<bool>,
     /// Every key is `1` or `-1` (not `text`, `hashed`, `2dsphere`): the
@@ -412,6 +415,7 @@ impl Index {
             model,
             name,
             partial,
+            fields: paths.iter().map(|p| FieldPath::parse(p)).collect(),
             paths,
             descending,
             ordered,

@@ -23,6 +23,7 @@ pub mod matcher;
 mod out;
 mod path;
 mod plan;
+mod point;
 mod postings;
 pub mod projection;
 mod read;
@@ -236,6 +237,24 @@ impl Backend for MemoryBackend {
                 .engine(options.txn.as_ref())?
                 .find_docs(&ns, &filter, &options)?;
             Ok(stream(docs))
+        })
+    }
+
+    fn find_one(
+        &self,
+        ns: Namespace,
+        filter: Document,
+        mut options: FindOptions,
+    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+        options.limit = 1;
+        Box::pin(async move {
+            self.log.record("find", &ns, Some(&filter));
+            let engine = self.engine(options.txn.as_ref())?;
+            if let Some(found) = engine.point_read(&ns, &filter, &options)? {
+                return Ok(found);
+            }
+            let docs = engine.find_docs(&ns, &filter, &options)?;
+            Ok(docs.into_iter().next())
         })
     }
 

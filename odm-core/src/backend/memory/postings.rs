@@ -217,7 +217,15 @@ fn walk<'a>(
 
 /// Encode one compound key from its values (one per field, in pattern order).
 pub(crate) fn encode_key(values: &[RawBsonRef<'_>], descending: &[bool]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 * values.len());
+    // Sized so that a string key (the common case) does not grow.
+    let size = values
+        .iter()
+        .map(|v| match v {
+            RawBsonRef::String(s) => s.len() + 8,
+            _ => 16,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(size);
     for (i, v) in values.iter().enumerate() {
         keys::encode_dir(*v, descending.get(i).copied().unwrap_or(false), &mut out);
     }

@@ -32,6 +32,17 @@ use crate::backend::memory::aggregate::expr::{Expr, Vars};
 use crate::backend::memory::collation::Collation;
 use crate::error::CommandError;
 
+/// Whether `doc` matches `{path: x}` for a value `x` that is not an operator
+/// document or a regex: what the compiled leaf does, without compiling it.
+pub(crate) fn matches_eq(doc: &RawDocument, path: &FieldPath, x: RawBsonRef<'_>) -> bool {
+    if path.is_empty() {
+        return pred::eq_matches(Some(RawBsonRef::Document(doc)), x);
+    }
+    path.walk(doc, path::LeafArrays::ElementsAndWhole, &mut |v, _| {
+        pred::eq_matches(v, x)
+    })
+}
+
 /// A compiled filter.
 #[derive(Debug, Clone)]
 pub struct Matcher {

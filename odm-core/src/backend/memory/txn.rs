@@ -33,10 +33,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLockWriteGuard};
 
-use bson::raw::RawDocumentBuf;
-
 use super::catalog::{Catalog, CollState, Collection, Entry, View};
-use super::store::ValueKey;
+use super::store::{Doc, ValueKey};
 use crate::backend::Namespace;
 use crate::error::CommandError;
 
@@ -233,7 +231,7 @@ impl MemTxn {
         let Some(Snap::Coll(p)) = inner.colls.get_mut(ns) else {
             return Ok(());
         };
-        let fresh: Vec<(ValueKey, Option<Arc<RawDocumentBuf>>)> = {
+        let fresh: Vec<(ValueKey, Option<Doc>)> = {
             let copy = p.copy.read();
             let entries = copy.store.journal().map(|j| j.entries()).unwrap_or(&[]);
             entries.get(p.checked..).unwrap_or(&[]).to_vec()
@@ -392,14 +390,14 @@ impl Drop for MemTxn {
 
 /// Whether the committed document with `_id` key `key` is still the
 /// snapshot's `before` (the same allocation: every write stores a new one).
-fn unchanged(state: &CollState, key: &ValueKey, before: Option<&Arc<RawDocumentBuf>>) -> bool {
+fn unchanged(state: &CollState, key: &ValueKey, before: Option<&Doc>) -> bool {
     let current = state
         .store
         .slot_of_key(key)
         .and_then(|slot| state.store.get(slot));
     match (before, current) {
         (None, None) => true,
-        (Some(b), Some(c)) => Arc::ptr_eq(b, c),
+        (Some(b), Some(c)) => Doc::ptr_eq(b, c),
         _ => false,
     }
 }
@@ -443,8 +441,8 @@ fn merge(
                     .check_unique(ns, &doc, &next.store)
                     .map_err(|_| CommandError::write_conflict())?;
                 let stored = match slot {
-                    Some(slot) => next.store.replace(slot, (*doc).clone()).map(|()| slot),
-                    None => next.store.insert((*doc).clone()),
+                    Some(slot) => next.store.replace(slot, doc.clone()).map(|()| slot),
+                    None => next.store.insert(doc.clone()),
                 }
                 .map_err(|_| CommandError::write_conflict())?;
                 if let Some(doc) = next.store.get(stored).cloned() {

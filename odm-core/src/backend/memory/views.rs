@@ -163,7 +163,7 @@ impl MemoryBackend {
                 let lookup =
                     |coll: &str| self.source_documents(&Namespace::new(ns.db.clone(), coll), 0);
                 aggregate::run_pipeline_raw(
-                    docs.iter().map(|d| &***d),
+                    docs.iter().map(|d| &**d),
                     stages,
                     &vars,
                     &lookup,

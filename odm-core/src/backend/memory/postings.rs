@@ -317,6 +317,31 @@ mod tests {
     }
 
     #[test]
+    fn short_and_long_keys_are_found_and_ordered() {
+        // Keys on both sides of the inline limit, sharing prefixes.
+        let key = |n: usize| -> Vec<u8> { (0..n).map(|i| b'a' + (i % 3) as u8).collect() };
+        let mut e = Entries::default();
+        for n in 0..=2 * INLINE {
+            e.insert(key(n), n);
+        }
+        for n in 0..=2 * INLINE {
+            assert!(
+                matches!(e.get(&key(n)), Some(Postings::One(s)) if *s == n),
+                "{n}"
+            );
+        }
+        assert!(e.get(&key(INLINE + 1)[1..]).is_none());
+        let ordered: Vec<usize> = e.all().flat_map(|p| p.iter()).collect();
+        let mut expected: Vec<usize> = (0..=2 * INLINE).collect();
+        expected.sort_by_key(|n| key(*n));
+        assert_eq!(ordered, expected);
+        e.remove(&key(INLINE + 3), INLINE + 3);
+        e.remove(&key(3), 3);
+        assert!(e.get(&key(INLINE + 3)).is_none() && e.get(&key(3)).is_none());
+        assert_eq!(e.key_count(), 2 * INLINE - 1);
+    }
+
+    #[test]
     fn path_values_report_arrays() {
         let d = rawdoc! {"a": {"b": 1}, "c": [1, 2], "e": [{"f": 1}, {"f": 2}]};
         assert_eq!(path_values(&d, "a.b").0.len(), 1);

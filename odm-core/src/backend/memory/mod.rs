@@ -250,7 +250,7 @@ impl Backend for MemoryBackend {
         Box::pin(async move {
             self.log.record("find", &ns, Some(&filter));
             let engine = self.engine(options.txn.as_ref())?;
-            if let Some(found) = engine.point_read(&ns, &filter, &options)? {
+            if let Some(found) = engine.point_read(&ns, &filter, &options) {
                 return Ok(found);
             }
             let docs = engine.find_docs(&ns, &filter, &options)?;

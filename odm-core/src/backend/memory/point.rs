@@ -19,7 +19,6 @@ use super::matcher::path::FieldPath;
 use super::postings::encode_key;
 use super::MemoryBackend;
 use crate::backend::{FindOptions, Namespace};
-use crate::error::Result;
 
 impl MemoryBackend {
     /// `find_one` as a point read: `Some(answer)` when `filter` is one and
@@ -29,18 +28,14 @@ impl MemoryBackend {
         ns: &Namespace,
         filter: &Document,
         options: &FindOptions,
-    ) -> Result<Option<Option<RawDocumentBuf>>> {
-        let Some(point) = PointRead::of(filter, options) else {
-            return Ok(None);
-        };
+    ) -> Option<Option<RawDocumentBuf>> {
+        let point = PointRead::of(filter, options)?;
         let Some(Entry::Collection(coll)) = self.catalog.entry(ns) else {
-            return Ok(None);
+            return None;
         };
         let state = coll.read();
-        let Some(found) = point.first(&state) else {
-            return Ok(None);
-        };
-        Ok(Some(found.map(RawDocument::to_owned)))
+        let found = point.first(&state)?;
+        Some(found.map(RawDocument::to_owned))
     }
 }
 
@@ -88,38 +83,28 @@ impl<'f> PointRead<'f> {
     /// or an index can answer; `None` when neither can (the caller plans).
     pub fn first<'a>(&self, state: &'a CollState) -> Option<Option<&'a RawDocument>> {
         let store = &state.store;
-        if self.path == "_id" {
-            let path = &*ID;
-            let found = store
+        let found = if self.path == "_id" {
+            store
                 .slot_of_id(self.value)
                 .and_then(|slot| store.get(slot))
-                .filter(|d| matches_eq(d, path, self.value));
-            return Some(found.map(|d| d.as_ref() as &RawDocument));
-        }
-        let (index, path) =
-            state
-                .indexes
-                .list()
-                .iter()
-                .find_map(|i| match i.fields.as_slice() {
-                    [f] if i.ordered
-                        && !i.is_partial()
-                        && !i.entries.approximate
-                        && i.paths.first().is_some_and(|p| p == self.path) =>
-                    {
-                        Some((i, f))
-                    }
+                .filter(|d| matches_eq(d, &ID, self.value))
+        } else {
+            let (index, path) = state.indexes.list().iter().find_map(|i| {
+                let usable = i.ordered && !i.is_partial() && !i.entries.approximate;
+                match (i.paths.as_slice(), i.fields.as_slice()) {
+                    ([p], [f]) if usable && p == self.path => Some((i, f)),
                     _ => None,
-                })?;
-        let key = encode_key(&[self.value], &index.descending);
-        let Some(postings) = index.entries.get(&key) else {
-            return Some(None);
+                }
+            })?;
+            let key = encode_key(&[self.value], &index.descending);
+            index.entries.get(&key).and_then(|postings| {
+                postings
+                    .iter()
+                    .filter_map(|slot| store.get(slot))
+                    .find(|d| matches_eq(d, path, self.value))
+            })
         };
-        let found = postings
-            .iter()
-            .filter_map(|slot| store.get(slot))
-            .find(|d| matches_eq(d, path, self.value));
-        Some(found.map(|d| d.as_ref() as &RawDocument))
+        Some(found.map(|d| &**d))
     }
 }
 
@@ -193,12 +178,17 @@ mod tests {
         ]
     }
 
-    #[tokio::test]
-    async fn point_reads_answer_as_the_planner_does() {
+    async fn loaded() -> MemoryBackend {
         let b = MemoryBackend::new();
         b.insert(ns(), corpus(), InsertOptions::default())
             .await
             .unwrap();
+        b
+    }
+
+    #[tokio::test]
+    async fn point_reads_answer_as_the_planner_does() {
+        let b = loaded().await;
         let mut sparse = IndexModel::new(doc! {"s": -1});
         sparse.sparse = true;
         let indexes = vec![
@@ -216,7 +206,7 @@ mod tests {
             for value in values() {
                 let filter = doc! {path: value.clone()};
                 let general = b.find_docs(&ns(), &filter, &options).unwrap();
-                let point = b.point_read(&ns(), &filter, &options).unwrap();
+                let point = b.point_read(&ns(), &filter, &options);
                 let point = point.unwrap_or_else(|| panic!("{filter} was not a point read"));
                 assert_eq!(point.as_ref(), general.first(), "{filter}");
                 answered += usize::from(point.is_some());
@@ -248,14 +238,10 @@ mod tests {
 
     #[tokio::test]
     async fn without_an_index_the_planner_answers() {
-        let b = MemoryBackend::new();
-        b.insert(ns(), corpus(), InsertOptions::default())
-            .await
-            .unwrap();
+        let b = loaded().await;
         let filter = doc! {"a": 5};
         assert!(b
             .point_read(&ns(), &filter, &FindOptions::default())
-            .unwrap()
             .is_none());
     }
 }

@@ -1,9 +1,9 @@
 //! A collection's documents at rest: raw BSON in insertion (natural) order,
 //! with a hash index on `_id` under MongoDB equality.
 //!
-//! Documents live in slots (`Vec<Option<Doc>>`): a delete
-//! empties its slot, so a scan after many deletes stays linear, and the slots
-//! are compacted once more than half of them are empty. Slot numbers are
+//! Documents live in slots (`Vec<Option<Doc>>`): a delete empties its
+//! slot, so a scan after many deletes stays linear, and the slots are
+//! compacted once more than half of them are empty. Slot numbers are
 //! stable until [`Store::compact`] runs, which the engine calls only at the
 //! end of a command.
 
@@ -124,7 +124,7 @@ fn encode_float(f: f64, out: &mut Vec<u8>) {
 }
 
 /// A stored document: its bytes and their reference count in one
-/// allocation. (In an `Doc` the count and the buffer's
+/// allocation. (In an `Arc<RawDocumentBuf>` the count and the buffer's
 /// pointer sit in one allocation and the bytes in another: on a large
 /// collection, two cache misses per document read instead of one.)
 #[derive(Clone, PartialEq)]

@@ -441,8 +441,8 @@ fn merge(
                     .check_unique(ns, &doc, &next.store)
                     .map_err(|_| CommandError::write_conflict())?;
                 let stored = match slot {
-                    Some(slot) => next.store.replace(slot, doc.clone()).map(|()| slot),
-                    None => next.store.insert(doc.clone()),
+                    Some(slot) => next.store.replace(slot, doc).map(|()| slot),
+                    None => next.store.insert(doc),
                 }
                 .map_err(|_| CommandError::write_conflict())?;
                 if let Some(doc) = next.store.get(stored).cloned() {

@@ -72,7 +72,13 @@ pub(super) async fn find(shared: &Shared, req: &Request) -> CmdResult {
     let limit = args::number(b, "find", "limit")?.unwrap_or(0);
     let single = args::flag(b, "find", "singleBatch")? || limit < 0;
     let first = options.batch_size.map(|n| n as usize);
-    let stream = shared.backend.find(ns.clone(), filter, options).await?;
+    let stream: DocStream = if limit.unsigned_abs() == 1 {
+        // What a driver's `find_one` sends: the backend's point read.
+        let doc = shared.backend.find_one(ns.clone(), filter, options).await?;
+        Box::pin(futures::stream::iter(doc.map(Ok)))
+    } else {
+        shared.backend.find(ns.clone(), filter, options).await?
+    };
     first_batch(
         shared,
         &ns,

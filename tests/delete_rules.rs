@@ -1,7 +1,8 @@
 //! Delete rules (`#[odm(on_delete = "...")]`) on every backend: cascade
 //! (two levels, and through a cycle), nullify, pull, deny (which deletes
 //! nothing, even when the refusing reference is deep in a cascade), many
-//! deletes, and no extra cost for a model no rule targets.
+//! deletes, `find_one_and_delete`, and no extra cost for a model no rule
+//! targets.
 
 mod common;
 
@@ -217,6 +218,83 @@ async fn cascade_nullify_and_pull_apply_on_delete_one() {
             "{}: pulled",
             b.name
         );
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn find_one_and_delete_applies_the_rules_to_the_document_it_picks() {
+    for b in common::backends().await {
+        let db = db_of(&b);
+        seed_authors(&db).await;
+        let f = Author::fields();
+        let authors = db.collection::<Author>();
+        // Of authors 1 and 2, the sort picks 2: post 3 and its comment go,
+        // profile 2 loses its owner, the team loses a member.
+        let gone = authors
+            .find_one_and_delete(f.id.lte(2))
+            .sort(f.id.desc())
+            .await
+            .unwrap();
+        let expected = Author {
+            id: 2,
+            name: "a2".into(),
+        };
+        assert_eq!(gone, Some(expected), "{}", b.name);
+        let left = authors.find(Filter::all()).all().await.unwrap();
+        assert_eq!(left.iter().map(|a| a.id).collect::<Vec<_>>(), [1, 3]);
+        let posts = db.collection::<Post>().find(Filter::all()).all().await;
+        let ids: Vec<i64> = posts.unwrap().iter().map(|p| p.id).collect();
+        assert_eq!(ids, [1, 2, 4], "{}", b.name);
+        let comments = db.collection::<Comment>().find(Filter::all()).all().await;
+        let ids: Vec<i64> = comments.unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(ids, [10, 11], "{}", b.name);
+        let profiles = db.collection::<Profile>();
+        let p2 = profiles.find_by_id(&2).await.unwrap().unwrap();
+        assert_eq!(p2.owner, None, "{}: nullified", b.name);
+        let team = db.collection::<Team>().find_by_id(&1).await.unwrap();
+        assert_eq!(team.unwrap().members, [author_ref(1), author_ref(3)]);
+
+        // Nothing matching is nothing deleted.
+        let none = authors.find_one_and_delete(f.id.eq(9)).await.unwrap();
+        assert_eq!(none, None, "{}", b.name);
+        b.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn find_one_and_delete_is_refused_by_deny_and_deletes_nothing() {
+    for b in common::backends().await {
+        let db = db_of(&b);
+        let books = db.collection::<Book>();
+        books
+            .insert_many(&mut [
+                Book {
+                    id: 1,
+                    publisher: Ref::new(1),
+                },
+                Book {
+                    id: 2,
+                    publisher: Ref::new(1),
+                },
+            ])
+            .await
+            .unwrap();
+        db.collection::<Loan>()
+            .insert_one(&mut Loan {
+                id: 1,
+                book: Ref::new(2),
+            })
+            .await
+            .unwrap();
+        let e = books
+            .find_one_and_delete(Book::fields().id.eq(2))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::DeleteDenied { .. }), "{}: {e:?}", b.name);
+        assert_eq!(count::<Book>(&db).await, 2, "{}", b.name);
+        let first = books.find_one_and_delete(Filter::all()).await.unwrap();
+        assert_eq!(first.map(|b| b.id), Some(1), "{}", b.name);
         b.finish().await;
     }
 }

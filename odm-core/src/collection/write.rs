@@ -123,6 +123,8 @@ impl<M: Document> Collection<M> {
     }
 
     /// Atomically delete the first document matching `filter` and return it.
+    /// Delete rules (`#[odm(on_delete)]`) apply, as for
+    /// [`delete_one`](Self::delete_one).
     pub fn find_one_and_delete(&self, filter: Filter<M>) -> FindOneAndDelete<'_, M> {
         FindOneAndDelete {
             op: FindModifyOp::new(self, filter),
@@ -612,6 +614,23 @@ impl<'a, M: Document> IntoFuture for FindOneAndDelete<'a, M> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.op.run(FindAndModifyAction::Remove))
+        Box::pin(async move {
+            if !crate::relation::delete_rules::has_rules::<M>() {
+                return self.op.run(FindAndModifyAction::Remove).await;
+            }
+            let FindModifyOp {
+                coll,
+                filter,
+                options,
+            } = self.op;
+            let ns = &coll.ns;
+            let filter = codec::filter(ns, filter)?;
+            let found = crate::relation::delete_rules::find_and_delete_with_rules::<M>(
+                &coll.db, ns, filter, options,
+            )
+            .await
+            .map_err(|e| codec::single_write_error(ns, e))?;
+            found.map(|raw| codec::decode(ns, &raw)).transpose()
+        })
     }
 }

@@ -17,27 +17,29 @@
 //! dropped by the linker with its rules; reference the crate (use any item of
 //! it) to keep them.
 //!
-//! Rules apply to deletes through [`Collection::delete_one`] and
-//! [`Collection::delete_many`], on the referencing model's own collection
-//! (`M::COLLECTION`); `find_one_and_delete`, bulk writes and raw backend
-//! commands delete without them. Every deny rule of the whole cascade is checked before
+//! Rules apply to deletes through [`Collection::delete_one`],
+//! [`Collection::delete_many`] and [`Collection::find_one_and_delete`], on
+//! the referencing model's own collection (`M::COLLECTION`); bulk writes and
+//! raw backend commands delete without them. Every deny rule of the whole cascade is checked before
 //! anything is written; then references are nullified or pulled, cascaded
 //! documents deleted, and the documents themselves last. A model no rule
 //! targets is deleted exactly as without rules: one command.
 //!
 //! [`Collection::delete_one`]: crate::Collection::delete_one
 //! [`Collection::delete_many`]: crate::Collection::delete_many
+//! [`Collection::find_one_and_delete`]: crate::Collection::find_one_and_delete
 
 use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::OnceLock;
 
 use bson::{doc, Bson, Document as BsonDocument, RawDocumentBuf};
 use futures::TryStreamExt;
 
 use crate::backend::{
-    CountOptions, DeleteOptions, DeleteResult, FindOptions, Namespace, UpdateModification,
-    UpdateOptions,
+    CountOptions, DeleteOptions, DeleteResult, FindAndModifyAction, FindAndModifyOptions,
+    FindOptions, Namespace, UpdateModification, UpdateOptions,
 };
 use crate::database::Database;
 use crate::document::Document;
@@ -190,18 +192,65 @@ pub(crate) async fn delete_with_rules<M: Document>(
     filter: BsonDocument,
     multi: bool,
 ) -> Result<DeleteResult> {
+    let ns = ns.clone();
+    atomically(db, move |db| {
+        let (ns, filter) = (ns.clone(), filter.clone());
+        async move { apply_rules::<M>(&db, &ns, filter, multi).await }
+    })
+    .await
+}
+
+/// `find_one_and_delete` of a model with rules: the document the
+/// find-and-modify would pick (same filter, sort, collation, hint) has its
+/// rules applied, then is removed and returned, all in one transaction
+/// where the backend offers one (as [`delete_with_rules`]).
+pub(crate) async fn find_and_delete_with_rules<M: Document>(
+    db: &Database,
+    ns: &Namespace,
+    filter: BsonDocument,
+    options: FindAndModifyOptions,
+) -> Result<Option<RawDocumentBuf>> {
+    let ns = ns.clone();
+    atomically(db, move |db| {
+        let (ns, filter, options) = (ns.clone(), filter.clone(), options.clone());
+        async move {
+            let pick = FindOptions {
+                projection: Some(doc! { "_id": 1 }),
+                limit: 1,
+                sort: options.sort.clone(),
+                collation: options.collation.clone(),
+                let_vars: options.let_vars.clone(),
+                hint: options.hint.clone(),
+                ..Default::default()
+            };
+            let Some(id) = ids_found(&db, &ns, filter.clone(), pick).await?.pop() else {
+                return Ok(None);
+            };
+            prepare::<M>(&db, &ns, vec![id.clone()]).await?;
+            let this_one = doc! { "$and": [filter, { "_id": id }] };
+            db.backend()
+                .find_and_modify(ns, this_one, FindAndModifyAction::Remove, options)
+                .await
+        }
+    })
+    .await
+}
+
+/// Run `op` in one transaction where `db`'s backend offers one (or in the
+/// transaction `db` is already bound to); on a backend without transactions,
+/// run it directly, in an order where a refusal writes nothing.
+async fn atomically<T, F, Fut>(db: &Database, op: F) -> Result<T>
+where
+    F: FnMut(Database) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut direct = op.clone();
     if db.in_transaction() {
-        return apply_rules::<M>(db, ns, filter, multi).await;
+        return direct(db.clone()).await;
     }
-    let (in_ns, in_filter) = (ns.clone(), filter.clone());
-    let outcome = db
-        .transaction(move |tx| {
-            let (ns, filter) = (in_ns.clone(), in_filter.clone());
-            async move { apply_rules::<M>(&tx, &ns, filter, multi).await }
-        })
-        .await;
-    match outcome {
-        Err(e) if no_transactions(&e) => apply_rules::<M>(db, ns, filter, multi).await,
+    match db.transaction(op).await {
+        Err(e) if no_transactions(&e) => direct(db.clone()).await,
         other => other,
     }
 }
@@ -231,6 +280,14 @@ async fn apply_rules<M: Document>(
     if roots.is_empty() {
         return Ok(DeleteResult::default());
     }
+    prepare::<M>(db, ns, roots.clone()).await?;
+    delete_ids(db, ns, &roots).await
+}
+
+/// Everything a delete of `roots` needs before the roots themselves go:
+/// every deny rule of the whole cascade checked, references detached,
+/// cascaded documents deleted.
+async fn prepare<M: Document>(db: &Database, ns: &Namespace, roots: Vec<Bson>) -> Result<()> {
     let mut seen: HashSet<(String, Vec<u8>)> = HashSet::new();
     for id in &roots {
         seen.insert((ns.coll.to_string(), id_key(id)));
@@ -308,15 +365,12 @@ async fn apply_rules<M: Document>(
                 .await?;
         }
     }
-    // Cascaded documents first, deepest first; the requested ones last, so
-    // an interrupted delete leaves them in place to be deleted again.
+    // Cascaded documents, deepest first; the caller deletes the roots last,
+    // so an interrupted delete leaves them in place to be deleted again.
     for level in levels.iter().skip(1).rev() {
         delete_ids(db, &level.ns, &level.ids).await?;
     }
-    match levels.first() {
-        Some(roots) => delete_ids(db, ns, &roots.ids).await,
-        None => Ok(DeleteResult::default()),
-    }
+    Ok(())
 }
 
 /// The `_id`s of the documents matching `filter` (at most `limit`, 0 = all).
@@ -331,6 +385,16 @@ async fn ids_matching(
         limit,
         ..Default::default()
     };
+    ids_found(db, ns, filter, options).await
+}
+
+/// The `_id`s of what `find` returns with these options.
+async fn ids_found(
+    db: &Database,
+    ns: &Namespace,
+    filter: BsonDocument,
+    options: FindOptions,
+) -> Result<Vec<Bson>> {
     let raws: Vec<RawDocumentBuf> = db
         .backend()
         .find(ns.clone(), filter, options)

@@ -110,11 +110,12 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         ns: Namespace,
         filter: Document,
         mut options: FindOptions,
-    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+    ) -> BoxFuture<'_, Result<Option<ReadDoc>>> {
         options.limit = 1;
         Box::pin(async move {
             use futures::TryStreamExt;
-            self.find(ns, filter, options).await?.try_next().await
+            let first = self.find(ns, filter, options).await?.try_next().await?;
+            Ok(first.map(ReadDoc::from))
         })
     }
 
@@ -268,6 +269,61 @@ pub trait Backend: Send + Sync + fmt::Debug + 'static {
         let name = self.name();
         drop(txn);
         Box::pin(async move { Err(crate::Error::unsupported(name, "transactions")) })
+    }
+}
+
+/// A document a backend read: its own bytes, or bytes it shares with its
+/// storage. The in-memory engine never changes a document once stored, so
+/// a point read hands out a share of it instead of a copy.
+#[derive(Clone)]
+pub struct ReadDoc(ReadRepr);
+
+#[derive(Clone)]
+enum ReadRepr {
+    Owned(RawDocumentBuf),
+    Shared(memory::Doc),
+}
+
+impl ReadDoc {
+    /// The bytes as an owned buffer (a copy when they are shared).
+    pub fn into_owned(self) -> RawDocumentBuf {
+        match self.0 {
+            ReadRepr::Owned(doc) => doc,
+            ReadRepr::Shared(doc) => (*doc).to_owned(),
+        }
+    }
+
+    pub(crate) fn shared(doc: memory::Doc) -> Self {
+        ReadDoc(ReadRepr::Shared(doc))
+    }
+}
+
+impl From<RawDocumentBuf> for ReadDoc {
+    fn from(doc: RawDocumentBuf) -> Self {
+        ReadDoc(ReadRepr::Owned(doc))
+    }
+}
+
+impl std::ops::Deref for ReadDoc {
+    type Target = bson::RawDocument;
+
+    fn deref(&self) -> &bson::RawDocument {
+        match &self.0 {
+            ReadRepr::Owned(doc) => doc,
+            ReadRepr::Shared(doc) => doc,
+        }
+    }
+}
+
+impl fmt::Debug for ReadDoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl PartialEq for ReadDoc {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
     }
 }
 

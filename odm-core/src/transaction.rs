@@ -205,7 +205,7 @@ impl Backend for InTxn {
         ns: Namespace,
         filter: Document,
         mut options: FindOptions,
-    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+    ) -> BoxFuture<'_, Result<Option<ReadDoc>>> {
         options.txn = self.handle();
         self.inner.find_one(ns, filter, options)
     }

@@ -53,6 +53,7 @@ use bson::{Bson, Document, RawDocumentBuf};
 use self::catalog::{Catalog, Collection, Entry};
 use self::collation::Collation;
 use self::read::Selector;
+pub(crate) use self::store::Doc;
 use super::*;
 use crate::error::{CommandError, Error, Result};
 
@@ -245,16 +246,16 @@ impl Backend for MemoryBackend {
         ns: Namespace,
         filter: Document,
         mut options: FindOptions,
-    ) -> BoxFuture<'_, Result<Option<RawDocumentBuf>>> {
+    ) -> BoxFuture<'_, Result<Option<ReadDoc>>> {
         options.limit = 1;
         Box::pin(async move {
             self.log.record("find", &ns, Some(&filter));
             let engine = self.engine(options.txn.as_ref())?;
             if let Some(found) = engine.point_read(&ns, &filter, &options) {
-                return Ok(found);
+                return Ok(found.map(ReadDoc::shared));
             }
             let docs = engine.find_docs(&ns, &filter, &options)?;
-            Ok(docs.into_iter().next())
+            Ok(docs.into_iter().next().map(ReadDoc::from))
         })
     }
 

@@ -10,32 +10,34 @@
 
 use std::sync::LazyLock;
 
-use bson::raw::{RawBsonRef, RawDocument, RawDocumentBuf};
+use bson::raw::RawBsonRef;
 use bson::{Bson, Document};
 
 use super::catalog::{CollState, Entry};
 use super::matcher::matches_eq;
 use super::matcher::path::FieldPath;
 use super::postings::encode_key;
+use super::store::Doc;
 use super::MemoryBackend;
 use crate::backend::{FindOptions, Namespace};
 
 impl MemoryBackend {
     /// `find_one` as a point read: `Some(answer)` when `filter` is one and
-    /// `_id` or an index answers it, `None` when the planner must.
+    /// `_id` or an index answers it, `None` when the planner must. The
+    /// answer is the stored document itself, shared, not a copy.
     pub(crate) fn point_read(
         &self,
         ns: &Namespace,
         filter: &Document,
         options: &FindOptions,
-    ) -> Option<Option<RawDocumentBuf>> {
+    ) -> Option<Option<Doc>> {
         let point = PointRead::of(filter, options)?;
         let Some(Entry::Collection(coll)) = self.catalog.entry(ns) else {
             return None;
         };
         let state = coll.read();
         let found = point.first(&state)?;
-        Some(found.map(RawDocument::to_owned))
+        Some(found.cloned())
     }
 }
 
@@ -81,7 +83,7 @@ impl<'f> PointRead<'f> {
 
     /// The first matching document of `state`, in natural order, when `_id`
     /// or an index can answer; `None` when neither can (the caller plans).
-    pub fn first<'a>(&self, state: &'a CollState) -> Option<Option<&'a RawDocument>> {
+    pub fn first<'a>(&self, state: &'a CollState) -> Option<Option<&'a Doc>> {
         let store = &state.store;
         let found = if self.path == "_id" {
             store
@@ -104,7 +106,7 @@ impl<'f> PointRead<'f> {
                     .find(|d| matches_eq(d, path, self.value))
             })
         };
-        Some(found.map(|d| &**d))
+        Some(found)
     }
 }
 
@@ -128,7 +130,7 @@ fn scalar(value: &Bson) -> Option<RawBsonRef<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use bson::{doc, rawdoc, Bson, DateTime};
+    use bson::{doc, rawdoc, Bson, DateTime, RawDocumentBuf};
 
     use super::*;
     use crate::backend::{Backend, IndexModel, InsertOptions};
@@ -208,7 +210,8 @@ mod tests {
                 let general = b.find_docs(&ns(), &filter, &options).unwrap();
                 let point = b.point_read(&ns(), &filter, &options);
                 let point = point.unwrap_or_else(|| panic!("{filter} was not a point read"));
-                assert_eq!(point.as_ref(), general.first(), "{filter}");
+                let general = general.first().map(|d| &**d);
+                assert_eq!(point.as_deref(), general, "{filter}");
                 answered += usize::from(point.is_some());
             }
         }

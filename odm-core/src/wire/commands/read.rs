@@ -75,7 +75,7 @@ pub(super) async fn find(shared: &Shared, req: &Request) -> CmdResult {
     let stream: DocStream = if limit.unsigned_abs() == 1 {
         // What a driver's `find_one` sends: the backend's point read.
         let doc = shared.backend.find_one(ns.clone(), filter, options).await?;
-        Box::pin(futures::stream::iter(doc.map(Ok)))
+        Box::pin(futures::stream::iter(doc.map(|d| Ok(d.into_owned()))))
     } else {
         shared.backend.find(ns.clone(), filter, options).await?
     };

@@ -170,6 +170,25 @@ async fn seed_authors(db: &Database) {
         .unwrap();
 }
 
+/// Books 1 and 2 of publisher 1, book 3 of publisher 2; a loan of book 2.
+async fn seed_loaned_books(db: &Database) {
+    let books = [(1, 1), (2, 1), (3, 2)].map(|(id, publisher)| Book {
+        id,
+        publisher: Ref::new(publisher),
+    });
+    db.collection::<Book>()
+        .insert_many(&mut books.to_vec())
+        .await
+        .unwrap();
+    db.collection::<Loan>()
+        .insert_one(&mut Loan {
+            id: 1,
+            book: Ref::new(2),
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn cascade_nullify_and_pull_apply_on_delete_one() {
     for b in common::backends().await {
@@ -266,33 +285,14 @@ async fn find_one_and_delete_applies_the_rules_to_the_document_it_picks() {
 async fn find_one_and_delete_is_refused_by_deny_and_deletes_nothing() {
     for b in common::backends().await {
         let db = db_of(&b);
+        seed_loaned_books(&db).await;
         let books = db.collection::<Book>();
-        books
-            .insert_many(&mut [
-                Book {
-                    id: 1,
-                    publisher: Ref::new(1),
-                },
-                Book {
-                    id: 2,
-                    publisher: Ref::new(1),
-                },
-            ])
-            .await
-            .unwrap();
-        db.collection::<Loan>()
-            .insert_one(&mut Loan {
-                id: 1,
-                book: Ref::new(2),
-            })
-            .await
-            .unwrap();
         let e = books
             .find_one_and_delete(Book::fields().id.eq(2))
             .await
             .unwrap_err();
         assert!(matches!(e, Error::DeleteDenied { .. }), "{}: {e:?}", b.name);
-        assert_eq!(count::<Book>(&db).await, 2, "{}", b.name);
+        assert_eq!(count::<Book>(&db).await, 3, "{}", b.name);
         let first = books.find_one_and_delete(Filter::all()).await.unwrap();
         assert_eq!(first.map(|b| b.id), Some(1), "{}", b.name);
         b.finish().await;
@@ -353,30 +353,7 @@ async fn deny_anywhere_in_the_cascade_deletes_nothing() {
             .insert_many(&mut [Publisher { id: 1 }, Publisher { id: 2 }])
             .await
             .unwrap();
-        db.collection::<Book>()
-            .insert_many(&mut [
-                Book {
-                    id: 1,
-                    publisher: Ref::new(1),
-                },
-                Book {
-                    id: 2,
-                    publisher: Ref::new(1),
-                },
-                Book {
-                    id: 3,
-                    publisher: Ref::new(2),
-                },
-            ])
-            .await
-            .unwrap();
-        db.collection::<Loan>()
-            .insert_one(&mut Loan {
-                id: 1,
-                book: Ref::new(2),
-            })
-            .await
-            .unwrap();
+        seed_loaned_books(&db).await;
 
         // Publisher 1 cascades to book 2, which a loan still references.
         let e = db

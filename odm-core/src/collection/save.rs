@@ -23,7 +23,7 @@ use std::ops::{Deref, DerefMut};
 use bson::raw::{RawBsonRef, RawDocument, RawDocumentBuf};
 use bson::{doc, Bson, Document as BsonDocument};
 
-use crate::backend::{BoxFuture, UpdateModification, UpdateOptions};
+use crate::backend::BoxFuture;
 use crate::document::Document;
 use crate::error::{DecodeError, Error, Result};
 
@@ -251,7 +251,7 @@ impl<'a, M: Document> IntoFuture for Save<'a, M> {
             let tracked = self.tracked;
             codec::validate(ns, &tracked.model)?;
             let current = codec::encode(ns, &tracked.model)?;
-            let mut update = tracked.changes_to(&current)?;
+            let update = tracked.changes_to(&current)?;
             if update.is_empty() {
                 return Ok(false);
             }
@@ -265,23 +265,7 @@ impl<'a, M: Document> IntoFuture for Save<'a, M> {
             };
             let by_id = doc! { "_id": id };
             let expected = tracked.read_version();
-            let filter = version::guard::<M>(by_id.clone(), expected);
-            version::bump::<M>(&mut update);
-            let result = self
-                .coll
-                .db
-                .backend()
-                .update(
-                    ns.clone(),
-                    filter,
-                    UpdateModification::Document(update),
-                    UpdateOptions::default(),
-                )
-                .await
-                .map_err(|e| codec::single_write_error(ns, e))?;
-            if result.matched_count == 0 {
-                return Err(version::no_match(self.coll, by_id, expected).await);
-            }
+            version::update_by_id(self.coll, by_id, expected, update, Default::default()).await?;
             if let Some(v) = expected {
                 tracked.model.set_version(v.wrapping_add(1));
             }

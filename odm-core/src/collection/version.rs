@@ -4,12 +4,12 @@
 
 use bson::{doc, Bson, Document as BsonDocument};
 
-use crate::backend::CountOptions;
+use crate::backend::{CountOptions, UpdateModification, UpdateOptions, UpdateResult};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::value::display_bson;
 
-use super::Collection;
+use super::{codec, Collection};
 
 /// `filter` with `{<version>: expected}` added, for a versioned model.
 ///
@@ -95,6 +95,36 @@ pub(super) async fn no_match<M: Document>(
         },
         Err(e) => e,
     }
+}
+
+/// Update the document `by_id` at version `expected`, advancing its version:
+/// the guarded update of `update_model` and `save`. A match of nothing is
+/// [`no_match`]'s error.
+pub(super) async fn update_by_id<M: Document>(
+    coll: &Collection<M>,
+    by_id: BsonDocument,
+    expected: Option<i64>,
+    mut update: BsonDocument,
+    options: UpdateOptions,
+) -> Result<UpdateResult> {
+    let ns = &coll.ns;
+    let filter = guard::<M>(by_id.clone(), expected);
+    bump::<M>(&mut update);
+    let result = coll
+        .db
+        .backend()
+        .update(
+            ns.clone(),
+            filter,
+            UpdateModification::Document(update),
+            options,
+        )
+        .await
+        .map_err(|e| codec::single_write_error(ns, e))?;
+    if result.matched_count == 0 {
+        return Err(no_match(coll, by_id, expected).await);
+    }
+    Ok(result)
 }
 
 /// `encode(model)` as the model will be stored by a guarded write: at the

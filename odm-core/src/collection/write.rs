@@ -403,28 +403,12 @@ impl<'a, M: Document> IntoFuture for UpdateModel<'a, M> {
             })?;
             let by_id = id_filter::<M>(id).into_document();
             let expected = self.model.version();
-            let filter = version::guard::<M>(by_id.clone(), expected);
-            let (mut update, array_filters) = codec::update(ns, self.update)?;
-            version::bump::<M>(&mut update);
+            let (update, array_filters) = codec::update(ns, self.update)?;
             let options = UpdateOptions {
                 array_filters,
                 ..Default::default()
             };
-            let result = self
-                .coll
-                .db
-                .backend()
-                .update(
-                    ns.clone(),
-                    filter,
-                    UpdateModification::Document(update),
-                    options,
-                )
-                .await
-                .map_err(|e| codec::single_write_error(ns, e))?;
-            if result.matched_count == 0 {
-                return Err(version::no_match(self.coll, by_id, expected).await);
-            }
+            let result = version::update_by_id(self.coll, by_id, expected, update, options).await?;
             version::advance(self.model);
             Ok(result)
         })

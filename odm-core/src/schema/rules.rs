@@ -515,54 +515,25 @@ fn arithmetic(
                 message: what,
             });
         };
-        for (bound, strict) in lows.iter().filter_map(|(b, s)| b.map(|b| (b, *s))) {
-            let what = if strict {
-                format!("would reach or go below {bound}")
-            } else {
-                format!("would go below {bound}")
-            };
-            match op {
-                "$inc" if d < 0.0 => add(
-                    if strict { "$gt" } else { "$gte" },
-                    shifted(bound, value),
-                    what,
-                ),
-                "$mul" if d > 0.0 && d != 1.0 => add(
-                    if strict { "$gt" } else { "$gte" },
-                    (bound.as_f64() / d).into(),
-                    what,
-                ),
-                "$mul" if d < 0.0 => add(
-                    if strict { "$lt" } else { "$lte" },
-                    (bound.as_f64() / d).into(),
-                    what,
-                ),
-                _ => {}
-            }
-        }
-        for (bound, strict) in highs.iter().filter_map(|(b, s)| b.map(|b| (b, *s))) {
-            let what = if strict {
-                format!("would reach or go above {bound}")
-            } else {
-                format!("would go above {bound}")
-            };
-            match op {
-                "$inc" if d > 0.0 => add(
-                    if strict { "$lt" } else { "$lte" },
-                    shifted(bound, value),
-                    what,
-                ),
-                "$mul" if d > 0.0 && d != 1.0 => add(
-                    if strict { "$lt" } else { "$lte" },
-                    (bound.as_f64() / d).into(),
-                    what,
-                ),
-                "$mul" if d < 0.0 => add(
-                    if strict { "$gt" } else { "$gte" },
-                    (bound.as_f64() / d).into(),
-                    what,
-                ),
-                _ => {}
+        for (bounds, low) in [(lows, true), (highs, false)] {
+            for (bound, strict) in bounds.iter().filter_map(|(b, s)| b.map(|b| (b, *s))) {
+                let limit = match op {
+                    "$inc" if (low && d < 0.0) || (!low && d > 0.0) => shifted(bound, value),
+                    "$mul" if d < 0.0 || (d > 0.0 && d != 1.0) => (bound.as_f64() / d).into(),
+                    _ => continue,
+                };
+                // The stored value must stay on the bound's allowed side,
+                // which a negative factor turns over.
+                let above = low != (op == "$mul" && d < 0.0);
+                let cmp = match (above, strict) {
+                    (true, true) => "$gt",
+                    (true, false) => "$gte",
+                    (false, true) => "$lt",
+                    (false, false) => "$lte",
+                };
+                let reach = if strict { "reach or " } else { "" };
+                let side = if low { "below" } else { "above" };
+                add(cmp, limit, format!("would {reach}go {side} {bound}"));
             }
         }
     }

@@ -61,14 +61,9 @@ pub fn run_pipeline_collated(
     lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
     collation: Option<&Collation>,
 ) -> Result<Vec<Document>, CommandError> {
-    let (body, _) = split_output(pipeline)?;
-    let ctx = stages::Ctx {
-        vars,
-        lookup,
-        collation,
-    };
-    let compiled = stages::compile(body, &ctx, true)?;
-    stages::run(&compiled, input, &ctx)
+    with_compiled(pipeline, vars, lookup, collation, |compiled, ctx| {
+        stages::run(compiled, input, ctx)
+    })
 }
 
 /// [`run_pipeline_collated`] over a collection's stored documents: leading
@@ -82,6 +77,19 @@ pub fn run_pipeline_raw<'r>(
     lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
     collation: Option<&Collation>,
 ) -> Result<Vec<Document>, CommandError> {
+    with_compiled(pipeline, vars, lookup, collation, |compiled, ctx| {
+        source::run(input, compiled, ctx)
+    })
+}
+
+/// Compile `pipeline` (without its `$out`/`$merge`) and hand it to `run`.
+fn with_compiled<T>(
+    pipeline: &[Document],
+    vars: &expr::Vars,
+    lookup: &dyn Fn(&str) -> Result<Vec<Document>, CommandError>,
+    collation: Option<&Collation>,
+    run: impl FnOnce(&[stages::Stage], &stages::Ctx<'_>) -> Result<T, CommandError>,
+) -> Result<T, CommandError> {
     let (body, _) = split_output(pipeline)?;
     let ctx = stages::Ctx {
         vars,
@@ -89,5 +97,5 @@ pub fn run_pipeline_raw<'r>(
         collation,
     };
     let compiled = stages::compile(body, &ctx, true)?;
-    source::run(input, &compiled, &ctx)
+    run(&compiled, &ctx)
 }

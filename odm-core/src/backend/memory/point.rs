@@ -99,12 +99,14 @@ impl<'f> PointRead<'f> {
                 }
             })?;
             let key = encode_key(&[self.value], &index.descending);
-            index.entries.get(&key).and_then(|postings| {
-                postings
-                    .iter()
-                    .filter_map(|slot| store.get(slot))
-                    .find(|d| matches_eq(d, path, self.value))
-            })
+            index
+                .entries
+                .first_holding(&key, |slot| {
+                    store
+                        .get(slot)
+                        .is_some_and(|d| matches_eq(d, path, self.value))
+                })
+                .and_then(|slot| store.get(slot))
         };
         Some(found)
     }

@@ -1,19 +1,25 @@
 //! The entries of one index: each key (in the order-preserving encoding of
 //! [`super::keys`]) with the slots of the documents holding it.
 //!
-//! Keys live twice, shared: in a hash map to their postings (an equality
+//! Keys live twice, shared: in a hash table to their postings (an equality
 //! lookup is one hash probe) and in an ordered set (ranges and sorts walk
-//! it). A bucket of the map is 32 bytes, two to a cache line: on a large
+//! it). A bucket of the table is 32 bytes, two to a cache line: on a large
 //! index the probe is a cache miss, and a larger bucket (a key held inline,
-//! tried and measured) costs more than the pointer it saves. An array on a key path indexes each element (multikey), as MongoDB
-//! does; the index then remembers it is multikey, which the planner must know
-//! (bounds on one field may not be intersected, the order is not a sort).
+//! tried and measured) costs more than the pointer it saves. The table is
+//! hashbrown's raw `HashTable` rather than a map so that the point read can
+//! skip the key (one more miss) and let the document decide (see
+//! [`Entries::first_holding`]). An array on a key path indexes each element
+//! (multikey), as MongoDB does; the index then remembers it is multikey,
+//! which the planner must know (bounds on one field may not be intersected,
+//! the order is not a sort).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::hash::{BuildHasher, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
 
 use bson::raw::{RawBsonRef, RawDocument};
+use hashbrown::hash_table::{Entry, HashTable};
 
 use super::keys;
 
@@ -75,7 +81,11 @@ impl Postings {
 /// The keys of one index.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Entries {
-    map: HashMap<Key, Postings>,
+    map: HashTable<Bucket>,
+    /// Keys the table's hashes: foldhash, randomly seeded per index, so keys
+    /// sent through the wire server cannot be chosen to collide, and several
+    /// times cheaper than std's SipHash on the point read's path.
+    hasher: foldhash::fast::RandomState,
     order: BTreeSet<Key>,
     /// Some document had an array on a key path.
     pub multikey: bool,
@@ -84,33 +94,83 @@ pub(crate) struct Entries {
     pub approximate: bool,
 }
 
+/// One key of the table with its postings.
+#[derive(Debug, Clone)]
+struct Bucket {
+    key: Key,
+    postings: Postings,
+}
+
+fn hash_with(hasher: &foldhash::fast::RandomState, key: &[u8]) -> u64 {
+    let mut h = hasher.build_hasher();
+    h.write(key);
+    h.finish()
+}
+
 impl Entries {
+    fn hash(&self, key: &[u8]) -> u64 {
+        hash_with(&self.hasher, key)
+    }
+
+    fn bucket(&self, key: &[u8]) -> Option<&Bucket> {
+        self.map.find(self.hash(key), |b| *b.key == *key)
+    }
+
     /// Record `slot` under `key`.
     pub fn insert(&mut self, key: Vec<u8>, slot: usize) {
-        if let Some(p) = self.map.get_mut(key.as_slice()) {
-            p.insert(slot);
-            return;
+        let hash = self.hash(&key);
+        let hasher = &self.hasher;
+        let rehash = |b: &Bucket| hash_with(hasher, &b.key);
+        match self.map.entry(hash, |b| *b.key == *key, rehash) {
+            Entry::Occupied(mut o) => o.get_mut().postings.insert(slot),
+            Entry::Vacant(v) => {
+                let key: Key = key.into();
+                self.order.insert(Arc::clone(&key));
+                v.insert(Bucket {
+                    key,
+                    postings: Postings::One(slot),
+                });
+            }
         }
-        let key: Key = key.into();
-        self.order.insert(Arc::clone(&key));
-        self.map.insert(key, Postings::One(slot));
     }
 
     /// Forget `slot` under `key`.
     pub fn remove(&mut self, key: &[u8], slot: usize) {
-        let empty = match self.map.get_mut(key) {
-            Some(p) => p.remove(slot),
-            None => false,
+        let hash = self.hash(key);
+        let Ok(mut found) = self.map.find_entry(hash, |b| *b.key == *key) else {
+            return;
         };
-        if empty {
-            self.map.remove(key);
+        if found.get_mut().postings.remove(slot) {
+            found.remove();
             self.order.remove(key);
         }
     }
 
     /// The postings of exactly `key`.
     pub fn get(&self, key: &[u8]) -> Option<&Postings> {
-        self.map.get(key)
+        self.bucket(key).map(|b| &b.postings)
+    }
+
+    /// The first slot in natural order under `key` that `holds` accepts.
+    ///
+    /// For the point read, whose `holds` tests the document itself: a
+    /// bucket holding one slot is tried without comparing its key (the
+    /// document decides, and the key is one more cache miss on a large
+    /// index), so a bucket whose hash merely looks alike costs a test of
+    /// its document; a bucket of several slots is compared by key first.
+    pub fn first_holding(&self, key: &[u8], mut holds: impl FnMut(usize) -> bool) -> Option<usize> {
+        let mut first: Option<usize> = None;
+        for b in self.map.iter_hash(self.hash(key)) {
+            let found = match &b.postings {
+                Postings::One(s) => Some(*s).filter(|s| holds(*s)),
+                Postings::Many(set) if *b.key == *key => set.iter().copied().find(|s| holds(*s)),
+                Postings::Many(_) => None,
+            };
+            if let Some(s) = found {
+                first = Some(first.map_or(s, |f| f.min(s)));
+            }
+        }
+        first
     }
 
     /// The keys in `[start, end)` (`end` `None`: to the last key), with
@@ -126,12 +186,12 @@ impl Entries {
         };
         self.order
             .range::<[u8], _>((Bound::Included(start), upper))
-            .filter_map(|k| self.map.get(k))
+            .filter_map(|k| self.get(k))
     }
 
     /// Every key's postings, in key order.
     pub fn all(&self) -> impl DoubleEndedIterator<Item = &Postings> + '_ {
-        self.order.iter().filter_map(|k| self.map.get(k))
+        self.order.iter().filter_map(|k| self.get(k))
     }
 
     /// How many distinct keys.
@@ -142,8 +202,8 @@ impl Entries {
 
     /// Renumber slots after the store compacted (`map[old]` is the new slot).
     pub fn remap(&mut self, map: &[usize]) {
-        for p in self.map.values_mut() {
-            match p {
+        for b in self.map.iter_mut() {
+            match &mut b.postings {
                 Postings::One(s) => *s = map.get(*s).copied().unwrap_or(*s),
                 Postings::Many(set) => {
                     **set = set

@@ -178,7 +178,9 @@ impl std::fmt::Debug for Doc {
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     slots: Vec<Option<Doc>>,
-    ids: HashMap<ValueKey, usize>,
+    /// foldhash, randomly seeded: cheaper than SipHash on the hot
+    /// `find_by_id`, and keys still cannot be chosen to collide.
+    ids: HashMap<ValueKey, usize, foldhash::fast::RandomState>,
     live: usize,
     /// A transaction's private copy records what it changed (see `txn.rs`);
     /// `None` for a committed collection, so its writes pay one branch.

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 
 use bson::raw::{CStr, RawArrayBuf, RawBson, RawBsonRef, RawDocumentBuf};
+use bson::spec::ElementType;
 
-use super::{FromBson, IntoBson, RawValue};
+use super::{Element, FromBson, IntoBson, RawValue};
 use crate::error::{DecodeError, EncodeError};
 
 pub(super) fn encode_array<'a, T: IntoBson + 'a>(
@@ -32,6 +33,23 @@ pub(super) fn decode_array<T: FromBson>(value: RawBsonRef<'_>) -> Result<Vec<T>,
     Ok(out)
 }
 
+pub(super) fn decode_array_element<T: FromBson>(
+    element: Element<'_>,
+) -> Result<Vec<T>, DecodeError> {
+    let items = match element.element_type() {
+        ElementType::Array => element.elements(),
+        _ => None,
+    };
+    let Some(items) = items else {
+        return Err(DecodeError::wrong_type("array", element.element_type()));
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.enumerate() {
+        out.push(item.and_then(T::from_element).map_err(|e| e.at(i))?);
+    }
+    Ok(out)
+}
+
 impl<T: IntoBson> IntoBson for Option<T> {
     /// `None` is stored as null.
     fn to_raw(&self) -> Result<RawValue<'_>, EncodeError> {
@@ -49,6 +67,13 @@ impl<T: FromBson> FromBson for Option<T> {
         match value {
             RawBsonRef::Null => Ok(None),
             v => T::from_raw(v).map(Some),
+        }
+    }
+
+    fn from_element(element: Element<'_>) -> Result<Self, DecodeError> {
+        match element.element_type() {
+            ElementType::Null => Ok(None),
+            _ => T::from_element(element).map(Some),
         }
     }
 
@@ -75,6 +100,10 @@ impl<T: FromBson> FromBson for Vec<T> {
     fn from_raw(value: RawBsonRef<'_>) -> Result<Self, DecodeError> {
         T::vec_from_raw(value)
     }
+
+    fn from_element(element: Element<'_>) -> Result<Self, DecodeError> {
+        T::vec_from_element(element)
+    }
 }
 
 impl<T: IntoBson + ?Sized> IntoBson for Box<T> {
@@ -87,6 +116,10 @@ impl<T: FromBson> FromBson for Box<T> {
     const EXPECTED: &'static str = T::EXPECTED;
     fn from_raw(value: RawBsonRef<'_>) -> Result<Self, DecodeError> {
         T::from_raw(value).map(Box::new)
+    }
+
+    fn from_element(element: Element<'_>) -> Result<Self, DecodeError> {
+        T::from_element(element).map(Box::new)
     }
 
     fn from_missing() -> Option<Self> {

@@ -11,9 +11,9 @@
 
 use std::marker::PhantomData;
 
-use bson::raw::{CStr, RawBsonRef, RawDocumentBuf};
+use bson::raw::{CStr, RawDocumentBuf};
 
-use super::{FromBson, IntoBson};
+use super::{Element, FromBson, IntoBson};
 use crate::error::{DecodeError, EncodeError};
 
 /// A field value to encode.
@@ -58,15 +58,15 @@ impl<T> Decode<T> {
 /// The real decoder.
 pub trait DecodeField<T> {
     /// Decode the present value of `key`.
-    fn decode_field(&self, key: &str, value: RawBsonRef<'_>) -> Result<T, DecodeError>;
+    fn decode_field(&self, key: &str, element: Element<'_>) -> Result<T, DecodeError>;
     /// The value of the absent field `key`.
     fn missing_field(&self, key: &str) -> Result<T, DecodeError>;
 }
 
 impl<T: FromBson> DecodeField<T> for Decode<T> {
     #[inline]
-    fn decode_field(&self, key: &str, value: RawBsonRef<'_>) -> Result<T, DecodeError> {
-        super::decode_at(key, value)
+    fn decode_field(&self, key: &str, element: Element<'_>) -> Result<T, DecodeError> {
+        T::from_element(element).map_err(|e| e.at(key))
     }
     #[inline]
     fn missing_field(&self, key: &str) -> Result<T, DecodeError> {
@@ -77,13 +77,13 @@ impl<T: FromBson> DecodeField<T> for Decode<T> {
 /// The fallback for unreadable types (see the module docs).
 pub trait DecodeFieldFallback<T> {
     /// Never called in a program that compiles.
-    fn decode_field(&self, key: &str, value: RawBsonRef<'_>) -> Result<T, DecodeError>;
+    fn decode_field(&self, key: &str, element: Element<'_>) -> Result<T, DecodeError>;
     /// Never called in a program that compiles.
     fn missing_field(&self, key: &str) -> Result<T, DecodeError>;
 }
 
 impl<T> DecodeFieldFallback<T> for &Decode<T> {
-    fn decode_field(&self, key: &str, _: RawBsonRef<'_>) -> Result<T, DecodeError> {
+    fn decode_field(&self, key: &str, _: Element<'_>) -> Result<T, DecodeError> {
         Err(DecodeError::invalid("this field type cannot be read").at(key))
     }
     fn missing_field(&self, key: &str) -> Result<T, DecodeError> {

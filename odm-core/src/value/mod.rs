@@ -31,9 +31,11 @@ mod containers;
 mod dates;
 #[doc(hidden)]
 pub mod derive_support;
+mod element;
 mod scalars;
 
 pub use dates::local_time;
+pub use element::{Element, Elements};
 
 use bson::raw::{CStr, RawBson, RawBsonRef, RawDocument, RawDocumentBuf};
 use bson::spec::ElementType;
@@ -134,6 +136,20 @@ pub trait FromBson: Sized {
     #[doc(hidden)]
     fn vec_from_raw(value: RawBsonRef<'_>) -> Result<Vec<Self>, DecodeError> {
         containers::decode_array(value)
+    }
+
+    /// Decode a present value from its unparsed element: what the derives
+    /// call, so that containers can read their items in place.
+    #[doc(hidden)]
+    #[inline]
+    fn from_element(element: Element<'_>) -> Result<Self, DecodeError> {
+        Self::from_raw(element.value()?)
+    }
+
+    /// [`FromBson::vec_from_raw`], from the unparsed element.
+    #[doc(hidden)]
+    fn vec_from_element(element: Element<'_>) -> Result<Vec<Self>, DecodeError> {
+        containers::decode_array_element(element)
     }
 }
 

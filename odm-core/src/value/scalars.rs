@@ -104,6 +104,10 @@ impl FromBson for u8 {
             other => Err(DecodeError::wrong_type("binData", other.element_type())),
         }
     }
+
+    fn vec_from_element(element: super::Element<'_>) -> Result<Vec<Self>, DecodeError> {
+        Self::vec_from_raw(element.value()?)
+    }
 }
 
 impl IntoBson for f64 {

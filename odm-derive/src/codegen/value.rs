@@ -100,7 +100,7 @@ pub fn decode(cont: &Container) -> TokenStream {
             let slot = slot(i);
             let keys = std::iter::once(f.key.clone())
                 .chain(f.attrs.aliases.iter().map(|a| a.value()))
-                .map(|k| syn::LitStr::new(&k, f.key_span));
+                .map(|k| syn::LitByteStr::new(k.as_bytes(), f.key_span));
             let key = syn::LitStr::new(&f.key, f.key_span);
             if !reads(f) {
                 return quote!(#(#keys)|* => {});
@@ -111,10 +111,10 @@ pub fn decode(cont: &Container) -> TokenStream {
 
     let unknown = if cont.attrs.deny_unknown_fields {
         quote! {
-            __key => {
+            _ => {
                 return #std::result::Result::Err(
                     #core::error::DecodeError::new(#core::error::DecodeErrorKind::UnknownField)
-                        .at(__key),
+                        .at(__element.key()?),
                 );
             }
         }
@@ -145,9 +145,9 @@ pub fn decode(cont: &Container) -> TokenStream {
         #[allow(unused_imports)]
         use #core::value::derive_support::{DecodeField as _, DecodeFieldFallback as _};
         #(#slots)*
-        for __element in __doc {
-            let (__key, __value) = __element.map_err(<#core::error::DecodeError as #std::convert::From<_>>::from)?;
-            match __key.as_str() {
+        for __element in #core::value::Elements::of(__doc) {
+            let __element = __element?;
+            match __element.raw_key() {
                 #(#arms)*
                 #unknown
             }
@@ -169,14 +169,16 @@ fn decode_value(f: &Field, key: &syn::LitStr) -> TokenStream {
     let ty = f.ty;
     match &f.kind {
         FieldKind::Id { .. } | FieldKind::Plain => quote_spanned! {ty.span()=>
-            (&#core::value::derive_support::Decode::<#ty>::new()).decode_field(#key, __value)?
+            (&#core::value::derive_support::Decode::<#ty>::new()).decode_field(#key, __element)?
         },
         FieldKind::With(module) => quote_spanned! {module.span()=>
-            #module::from_raw(__value).map_err(|e| e.at(#key))?
+            __element.value().and_then(#module::from_raw).map_err(|e| e.at(#key))?
         },
         FieldKind::Serde => quote! {{
-            let __bson = <#bson::Bson as #std::convert::TryFrom<#bson::raw::RawBsonRef<'_>>>::try_from(__value)
-                .map_err(|e| <#core::error::DecodeError as #std::convert::From<_>>::from(e).at(#key))?;
+            let __bson = __element.value().and_then(|__value| {
+                <#bson::Bson as #std::convert::TryFrom<#bson::raw::RawBsonRef<'_>>>::try_from(__value)
+                    .map_err(<#core::error::DecodeError as #std::convert::From<_>>::from)
+            }).map_err(|e| e.at(#key))?;
             #bson::deserialize_from_bson::<#ty>(__bson)
                 .map_err(|e| #core::error::DecodeError::invalid(#std::string::ToString::to_string(&e)).at(#key))?
         }},

@@ -36,12 +36,9 @@ pub(super) fn decode_array<T: FromBson>(value: RawBsonRef<'_>) -> Result<Vec<T>,
 pub(super) fn decode_array_element<T: FromBson>(
     element: Element<'_>,
 ) -> Result<Vec<T>, DecodeError> {
-    let items = match element.element_type() {
-        ElementType::Array => element.elements(),
-        _ => None,
-    };
-    let Some(items) = items else {
-        return Err(DecodeError::wrong_type("array", element.element_type()));
+    let items = match (element.element_type(), element.elements()) {
+        (ElementType::Array, Some(items)) => items,
+        (found, _) => return Err(DecodeError::wrong_type("array", found)),
     };
     let mut out = Vec::new();
     for (i, item) in items.enumerate() {

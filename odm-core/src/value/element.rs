@@ -452,6 +452,37 @@ mod tests {
         );
     }
 
+    /// A deterministic fuzzing pass: 20,000 documents with one to four
+    /// random bytes replaced, held to the same two rules.
+    #[test]
+    fn random_corruptions_agree_with_bson() {
+        let raw = every_type();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut agreed = 0;
+        for _ in 0..20_000 {
+            let mut bytes = raw.as_bytes().to_vec();
+            for _ in 0..=next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            let ours = walk_ours(&bytes).map(|o| format!("{o:?}"));
+            if let Ok(theirs) = walk_bson(&bytes) {
+                assert_eq!(ours.ok(), Some(format!("{theirs:?}")), "{bytes:?}");
+                agreed += 1;
+            }
+        }
+        assert!(
+            agreed > 2_000,
+            "only {agreed} corrupted documents were readable"
+        );
+    }
+
     #[test]
     fn a_malformed_element_is_named_and_ends_the_walk() {
         let raw = RawDocumentBuf::try_from(&doc! { "a": 1, "name": "x", "z": 2 }).expect("doc");

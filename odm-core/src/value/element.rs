@@ -160,10 +160,8 @@ impl<'a> Elements<'a> {
             return Err(malformed("document ends before its declared length"));
         }
         let key_start = self.at + 1;
-        let key_len = b[key_start..end]
-            .iter()
-            .position(|&c| c == 0)
-            .ok_or_else(|| malformed("key not null terminated"))?;
+        let key_len =
+            nul_position(&b[key_start..end]).ok_or_else(|| malformed("key not null terminated"))?;
         let key = &b[key_start..key_start + key_len];
         let start = key_start + key_len + 1;
         let at_key = |e: DecodeError| e.at(String::from_utf8_lossy(key));
@@ -263,6 +261,26 @@ fn value_size(kind: ElementType, rest: &[u8]) -> Result<usize, DecodeError> {
             len
         }
     })
+}
+
+/// The index of the first NUL byte (a key's end), eight bytes at a time:
+/// keys are short, so one word usually holds the whole key and its
+/// terminator. The matcher's key scan shares it.
+#[inline]
+pub(crate) fn nul_position(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        // The lowest flagged byte is always a real zero (borrows only move up).
+        let zeros = x.wrapping_sub(LO) & !x & HI;
+        if zeros != 0 {
+            return Some(i + (zeros.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == 0).map(|p| i + p)
 }
 
 /// A string's size: its length prefix, which counts the final NUL.
@@ -496,6 +514,18 @@ mod tests {
         let err = all[1].as_ref().expect_err("malformed");
         assert_eq!(err.path, "name");
         assert!(matches!(err.kind, DecodeErrorKind::Malformed(_)));
+    }
+
+    #[test]
+    fn nul_search_finds_the_first_terminator() {
+        for n in 0..20 {
+            let mut v = vec![b'k'; n];
+            v.push(0);
+            v.extend_from_slice(&[7, 0, 0x80, 1]);
+            assert_eq!(nul_position(&v), Some(n), "{n}");
+        }
+        assert_eq!(nul_position(&[0x80, 0x01, 0x00]), Some(2));
+        assert_eq!(nul_position(b"no terminator here"), None);
     }
 
     #[test]

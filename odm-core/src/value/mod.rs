@@ -31,7 +31,7 @@ mod containers;
 mod dates;
 #[doc(hidden)]
 pub mod derive_support;
-mod element;
+pub(crate) mod element;
 mod scalars;
 
 pub use dates::local_time;

@@ -8,6 +8,8 @@
 
 use bson::raw::{RawBsonRef, RawDocument};
 
+use crate::value::element::nul_position;
+
 /// One part of a dotted path, with its array index when it is all digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Part {
@@ -150,24 +152,6 @@ static FIXED_SIZE: [u8; 256] = {
     t[0xFF] = 0;
     t
 };
-
-/// The index of the first NUL byte, eight bytes at a time: keys are short,
-/// so one word usually holds the whole key and its terminator.
-fn nul_position(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(word) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(word.try_into().ok()?);
-        // The lowest flagged byte is always a real zero (borrows only move up).
-        let zeros = x.wrapping_sub(LO) & !x & HI;
-        if zeros != 0 {
-            return Some(i + (zeros.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    b.get(i..)?.iter().position(|&c| c == 0).map(|p| i + p)
-}
 
 fn read_i32(bytes: &[u8], at: usize) -> Option<i32> {
     Some(i32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
@@ -335,18 +319,6 @@ mod tests {
             false
         });
         out
-    }
-
-    #[test]
-    fn nul_search_finds_the_first_terminator() {
-        for n in 0..20 {
-            let mut v = vec![b'k'; n];
-            v.push(0);
-            v.extend_from_slice(&[7, 0, 0x80, 1]);
-            assert_eq!(nul_position(&v), Some(n), "{n}");
-        }
-        assert_eq!(nul_position(&[0x80, 0x01, 0x00]), Some(2));
-        assert_eq!(nul_position(b"no terminator here"), None);
     }
 
     #[test]

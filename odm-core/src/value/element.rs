@@ -156,7 +156,7 @@ impl<'a> Elements<'a> {
                 _ => Err(malformed("document not null terminated")),
             };
         }
-        if tag == 0 || self.at > end {
+        if tag == 0 {
             return Err(malformed("document ends before its declared length"));
         }
         let key_start = self.at + 1;
@@ -247,7 +247,7 @@ fn value_size(kind: ElementType, rest: &[u8]) -> Result<usize, DecodeError> {
         ElementType::RegularExpression => {
             let cstr = |from: usize| {
                 rest.get(from..)
-                    .and_then(|r| r.iter().position(|&c| c == 0))
+                    .and_then(nul_position)
                     .ok_or_else(|| malformed("regex not null terminated"))
             };
             let pattern = cstr(0)?;

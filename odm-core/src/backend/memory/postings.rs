@@ -112,10 +112,6 @@ impl Entries {
         hash_with(&self.hasher, key)
     }
 
-    fn bucket(&self, key: &[u8]) -> Option<&Bucket> {
-        self.map.find(self.hash(key), |b| *b.key == *key)
-    }
-
     /// Record `slot` under `key`.
     pub fn insert(&mut self, key: Vec<u8>, slot: usize) {
         let hash = self.hash(&key);
@@ -148,7 +144,9 @@ impl Entries {
 
     /// The postings of exactly `key`.
     pub fn get(&self, key: &[u8]) -> Option<&Postings> {
-        self.bucket(key).map(|b| &b.postings)
+        self.map
+            .find(self.hash(key), |b| *b.key == *key)
+            .map(|b| &b.postings)
     }
 
     /// The first slot in natural order under `key` that `holds` accepts.
@@ -318,6 +316,25 @@ mod tests {
         assert_eq!(in_range, [4]);
         e.remap(&[0, 0, 0, 0, 1]);
         assert!(matches!(e.get(&[2, 2]), Some(Postings::One(1))));
+    }
+
+    #[test]
+    fn first_holding_asks_each_slot_in_natural_order() {
+        let mut e = Entries::default();
+        e.insert(vec![1], 7);
+        for slot in [9, 4, 6] {
+            e.insert(vec![2], slot);
+        }
+        assert_eq!(e.first_holding(&[1], |_| true), Some(7));
+        assert_eq!(e.first_holding(&[1], |_| false), None);
+        assert_eq!(e.first_holding(&[2], |_| true), Some(4));
+        assert_eq!(e.first_holding(&[2], |s| s != 4), Some(6));
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(
+            std::mem::size_of::<Bucket>(),
+            32,
+            "the module docs' bucket size"
+        );
     }
 
     #[test]

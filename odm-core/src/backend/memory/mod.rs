@@ -19,6 +19,7 @@ mod find_modify;
 #[allow(clippy::result_large_err)]
 mod indexes;
 mod keys;
+mod keytable;
 pub mod matcher;
 mod out;
 mod path;

@@ -281,10 +281,16 @@ impl<'a, M: Document> IntoFuture for FindOne<'a, M> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
+        let backend = self.find.coll.db.backend();
+        // The backend's future is made now, so that this one holds only it
+        // and the namespace, not a copy of the whole builder.
+        let found = self
+            .find
+            .into_parts()
+            .map(|(ns, filter, options)| (ns.clone(), backend.find_one(ns, filter, options)));
         Box::pin(async move {
-            let backend = self.find.backend().clone();
-            let (ns, filter, options) = self.find.into_parts()?;
-            match backend.find_one(ns.clone(), filter, options).await? {
+            let (ns, found) = found?;
+            match found.await? {
                 Some(raw) => codec::decode(&ns, &raw).map(Some),
                 None => Ok(None),
             }

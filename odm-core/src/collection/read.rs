@@ -281,17 +281,16 @@ impl<'a, M: Document> IntoFuture for FindOne<'a, M> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let backend = self.find.coll.db.backend();
-        // The backend's future is made now, so that this one holds only it
-        // and the namespace, not a copy of the whole builder.
+        let coll = self.find.coll;
+        // The backend's future is made now, so that this one holds only it,
+        // not a copy of the whole builder.
         let found = self
             .find
             .into_parts()
-            .map(|(ns, filter, options)| (ns.clone(), backend.find_one(ns, filter, options)));
+            .map(|(ns, filter, options)| coll.db.backend().find_one(ns, filter, options));
         Box::pin(async move {
-            let (ns, found) = found?;
-            match found.await? {
-                Some(raw) => codec::decode(&ns, &raw).map(Some),
+            match found?.await? {
+                Some(raw) => codec::decode(&coll.ns, &raw).map(Some),
                 None => Ok(None),
             }
         })

@@ -124,18 +124,17 @@ impl KeyTable {
         }
     }
 
-    /// The position of `key`'s bucket.
-    fn find(&self, key: &[u8]) -> Option<usize> {
-        let hash = self.hash(key);
+    /// The position of `key`'s bucket (`hash` is its hash).
+    fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
         self.probe(hash)
             .find(|(_, b)| b.hash() == hash && *b.key == *key)
             .map(|(i, _)| i)
     }
 
     fn postings(&self, b: &Bucket) -> Postings<'_> {
-        match self.sets.get(b.value) {
-            Some(set) if b.is_many() => Postings::Many(set),
-            _ => Postings::One(b.value),
+        match b.is_many().then(|| self.sets.get(b.value)).flatten() {
+            Some(set) => Postings::Many(set),
+            None => Postings::One(b.value),
         }
     }
 
@@ -147,13 +146,17 @@ impl KeyTable {
 
     /// The postings of exactly `key`.
     pub fn get(&self, key: &[u8]) -> Option<Postings<'_>> {
-        let b = self.buckets.get(self.find(key)?)?.as_ref()?;
+        let b = self
+            .buckets
+            .get(self.find(self.hash(key), key)?)?
+            .as_ref()?;
         Some(self.postings(b))
     }
 
     /// Record `slot` under `key`; the key, shared, when it is new.
     pub fn insert(&mut self, key: Vec<u8>, slot: usize) -> Option<Key> {
-        if let Some(i) = self.find(&key) {
+        let hash = self.hash(&key);
+        if let Some(i) = self.find(hash, &key) {
             let Some(Some(b)) = self.buckets.get_mut(i) else {
                 return None;
             };
@@ -181,10 +184,9 @@ impl KeyTable {
             self.grow();
         }
         let key: Key = key.into();
-        let meta = self.hash(&key);
         self.place(Bucket {
             key: Arc::clone(&key),
-            meta,
+            meta: hash,
             value: slot,
         });
         self.len += 1;
@@ -194,7 +196,7 @@ impl KeyTable {
     /// Forget `slot` under `key`; `true` when no slot holds the key any
     /// more (it has left the table).
     pub fn remove(&mut self, key: &[u8], slot: usize) -> bool {
-        let Some(i) = self.find(key) else {
+        let Some(i) = self.find(self.hash(key), key) else {
             return false;
         };
         let Some(Some(b)) = self.buckets.get_mut(i) else {

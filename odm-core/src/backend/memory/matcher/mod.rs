@@ -35,6 +35,14 @@ use crate::error::CommandError;
 /// Whether `doc` matches `{path: x}` for a value `x` that is not an operator
 /// document or a regex: what the compiled leaf does, without compiling it.
 pub(crate) fn matches_eq(doc: &RawDocument, path: &FieldPath, x: RawBsonRef<'_>) -> bool {
+    // A string against a top-level string (the point read's usual check):
+    // equal bytes are equal strings, so the stored one is not decoded and
+    // checked for UTF-8 first. Any other shape takes the general walk.
+    if let (RawBsonRef::String(s), Some(key)) = (x, path.single()) {
+        if let Some((0x02, value)) = path::get_raw(doc, key) {
+            return path::string_bytes(value) == Some(s.as_bytes());
+        }
+    }
     if path.is_empty() {
         return pred::eq_matches(Some(RawBsonRef::Document(doc)), x);
     }

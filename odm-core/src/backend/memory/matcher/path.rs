@@ -54,6 +54,14 @@ impl FieldPath {
         }
     }
 
+    /// The key, when the path is one top-level key.
+    pub(crate) fn single(&self) -> Option<&str> {
+        match &*self.parts {
+            [part] => Some(&part.key),
+            _ => None,
+        }
+    }
+
     /// The parts of the path.
     pub(crate) fn parts(&self) -> &[Part] {
         &self.parts
@@ -90,6 +98,16 @@ fn parse_index(p: &str) -> Option<usize> {
 /// the value it finds. Values the scan does not decode itself (arrays and the
 /// rarer types) are read through `bson` again; malformed bytes read as missing.
 pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>> {
+    let (tag, value) = get_raw(doc, key)?;
+    match decode(tag, value) {
+        Decoded::Value(v) => Some(v),
+        Decoded::Slow => doc.get(key).ok().flatten(),
+        Decoded::Malformed => None,
+    }
+}
+
+/// The type tag and the undecoded bytes of a top-level key's value.
+pub(crate) fn get_raw<'a>(doc: &'a RawDocument, key: &str) -> Option<(u8, &'a [u8])> {
     let bytes = doc.as_bytes();
     let key = key.as_bytes();
     let mut pos = 4;
@@ -112,14 +130,16 @@ pub(crate) fn get<'a>(doc: &'a RawDocument, key: &str) -> Option<RawBsonRef<'a>>
             && key.first().is_none_or(|k| bytes.get(name_start) == Some(k))
             && bytes.get(name_start..name_start + name_len)? == key
         {
-            return match decode(tag, bytes.get(start..end)?) {
-                Decoded::Value(v) => Some(v),
-                Decoded::Slow => doc.get(std::str::from_utf8(key).ok()?).ok().flatten(),
-                Decoded::Malformed => None,
-            };
+            return Some((tag, bytes.get(start..end)?));
         }
         pos = end;
     }
+}
+
+/// A string value's bytes (without its length and final NUL), unchecked
+/// for UTF-8: compared with a `&str`, equal bytes are an equal string.
+pub(crate) fn string_bytes(value: &[u8]) -> Option<&[u8]> {
+    value.get(4..value.len().saturating_sub(1))
 }
 
 const VARIABLE: u8 = 0xFE;
@@ -197,8 +217,7 @@ fn decode(tag: u8, v: &[u8]) -> Decoded<'_> {
         0x01 => fixed(8)
             .and_then(|b| b.try_into().ok())
             .map(|b| RawBsonRef::Double(f64::from_le_bytes(b))),
-        0x02 => v
-            .get(4..v.len().saturating_sub(1))
+        0x02 => string_bytes(v)
             .and_then(|b| std::str::from_utf8(b).ok())
             .map(RawBsonRef::String),
         0x03 => RawDocument::from_bytes(v).ok().map(RawBsonRef::Document),

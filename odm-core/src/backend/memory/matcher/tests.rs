@@ -582,3 +582,44 @@ fn collation_applies_to_equality_ranges_sets_and_nested_strings() {
     assert_eq!(collated_hits(doc! {"s": {"$regex": "^M"}}, &docs), [1]);
     assert_eq!(collated_hits(doc! {"o.k": "ete"}, &docs), Vec::<i32>::new());
 }
+
+/// `matches_eq` compares a string with a top-level string by its bytes;
+/// it must answer as the compiled filter does, including for strings with
+/// a NUL, arrays, other types, dotted paths and bytes that are not UTF-8.
+#[test]
+fn equality_without_compiling_agrees_with_the_compiled_filter() {
+    let mut not_utf8 = rawdoc! {"n": 9, "s": "zz"}.into_bytes();
+    let at = not_utf8.windows(3).position(|w| w == b"zz\0").unwrap();
+    not_utf8[at..at + 2].copy_from_slice(&[0xFF, 0xFE]);
+    let docs = [
+        rawdoc! {"n": 1, "s": "x"},
+        rawdoc! {"n": 2, "s": "x\0y"},
+        rawdoc! {"n": 3, "s": ["y", "x"]},
+        rawdoc! {"n": 4, "s": 7},
+        rawdoc! {"n": 5, "s": {"t": "x"}},
+        rawdoc! {"n": 6, "s": "xy"},
+        rawdoc! {"n": 7},
+        rawdoc! {"n": 8, "s": bson::RawBson::Symbol("x".into())},
+        RawDocumentBuf::from_bytes(not_utf8).unwrap(),
+    ];
+    let values = [
+        Bson::from("x"),
+        Bson::from("x\0y"),
+        Bson::from("y"),
+        Bson::Int32(7),
+    ];
+    for path in ["s", "s.t"] {
+        let field = FieldPath::parse(path);
+        for x in &values {
+            let raw = bson::RawBson::try_from(x.clone()).unwrap();
+            let compiled = Matcher::compile(&doc! {path: x.clone()}).unwrap();
+            for d in &docs {
+                assert_eq!(
+                    matches_eq(d, &field, raw.as_raw_bson_ref()),
+                    compiled.matches(d).unwrap(),
+                    "{path}: {x} on {d:?}"
+                );
+            }
+        }
+    }
+}

@@ -291,10 +291,10 @@ pub async fn run(backend: &Arc<dyn Backend>, name: &str, target: &Target, args: 
                 u64_arg(args, "limit")
             };
             o.projection = opt_doc(args, "projection");
-            o.collation = opt_doc(args, "collation");
-            o.let_vars = opt_doc(args, "let");
-            o.hint = args.get("hint").cloned();
-            o.comment = args.get("comment").cloned();
+            o.collation = opt_doc(args, "collation").map(Box::new);
+            o.let_vars = opt_doc(args, "let").map(Box::new);
+            o.hint = args.get("hint").cloned().map(Box::new);
+            o.comment = args.get("comment").cloned().map(Box::new);
             let all = docs(backend.find(ns, filter, o).await?).await?;
             if name == "findOne" {
                 match all {

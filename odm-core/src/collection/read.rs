@@ -136,13 +136,13 @@ impl<'a, M: Document> Find<'a, M> {
     /// Use the index named `name` (MongoDB's `hint`); a name no index has
     /// fails the query with `BadValue`.
     pub fn hint(mut self, name: impl Into<String>) -> Self {
-        self.options.hint = Some(bson::Bson::String(name.into()));
+        self.options.hint = Some(Box::new(bson::Bson::String(name.into())));
         self
     }
 
     /// Use the index with this key pattern (`hint` by keys).
     pub fn hint_keys(mut self, pattern: Sort<M>) -> Self {
-        self.options.hint = Some(bson::Bson::Document(pattern.into_document()));
+        self.options.hint = Some(Box::new(bson::Bson::Document(pattern.into_document())));
         self
     }
 

@@ -218,9 +218,9 @@ pub(crate) async fn find_and_delete_with_rules<M: Document>(
                 projection: Some(doc! { "_id": 1 }),
                 limit: 1,
                 sort: options.sort.clone(),
-                collation: options.collation.clone(),
-                let_vars: options.let_vars.clone(),
-                hint: options.hint.clone(),
+                collation: options.collation.clone().map(Box::new),
+                let_vars: options.let_vars.clone().map(Box::new),
+                hint: options.hint.clone().map(Box::new),
                 ..Default::default()
             };
             let Some(id) = ids_found(&db, &ns, filter.clone(), pick).await?.pop() else {

@@ -21,9 +21,9 @@ impl MemoryBackend {
         filter: Document,
         options: &FindOptions,
     ) -> Result<Document> {
-        let collation = Collation::from_option(options.collation.as_ref())?;
+        let collation = Collation::from_option(options.collation.as_deref())?;
         let selector =
-            Selector::with_collation(&filter, options.let_vars.as_ref(), collation.as_ref())?;
+            Selector::with_collation(&filter, options.let_vars.as_deref(), collation.as_ref())?;
         let sort_doc = options.sort.as_ref().filter(|s| !s.is_empty());
         let spec = sort_doc
             .map(|s| SortSpec::compile_with_collation(s, collation.as_ref()))
@@ -36,7 +36,7 @@ impl MemoryBackend {
         let (winning, stats, returned) = match self.catalog.entry(ns) {
             Some(Entry::Collection(c)) => {
                 let state = c.read();
-                let hint = state.indexes.resolve_hint(options.hint.as_ref())?;
+                let hint = state.indexes.resolve_hint(options.hint.as_deref())?;
                 let plan = selector.plan(&state, fields.as_deref(), hint);
                 let (hits, stats) =
                     selector.select_planned(&state, &plan, order, options.skip, options.limit)?;
@@ -227,7 +227,7 @@ mod tests {
     async fn a_hint_naming_no_index_is_bad_value() {
         let b = backend().await;
         let options = FindOptions {
-            hint: Some(Bson::String("missing_1".into())),
+            hint: Some(Box::new(Bson::String("missing_1".into()))),
             ..FindOptions::default()
         };
         let err = b.explain(ns(), doc! {}, options).await.unwrap_err();

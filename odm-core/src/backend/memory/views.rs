@@ -38,9 +38,9 @@ impl MemoryBackend {
         filter: &Document,
         options: &FindOptions,
     ) -> Result<Vec<RawDocumentBuf>> {
-        let collation = Collation::from_option(options.collation.as_ref())?;
+        let collation = Collation::from_option(options.collation.as_deref())?;
         let selector =
-            Selector::with_collation(filter, options.let_vars.as_ref(), collation.as_ref())?;
+            Selector::with_collation(filter, options.let_vars.as_deref(), collation.as_ref())?;
         let sort = options
             .sort
             .as_ref()
@@ -57,7 +57,7 @@ impl MemoryBackend {
             None => Vec::new(),
             Some(Entry::Collection(c)) => {
                 let state = c.read();
-                let hint = state.indexes.resolve_hint(options.hint.as_ref())?;
+                let hint = state.indexes.resolve_hint(options.hint.as_deref())?;
                 let fields = options.sort.as_ref().and_then(plan::sort_fields);
                 let order = match (&sort, &fields) {
                     (Some(spec), Some(fields)) => Some(Order { fields, spec }),

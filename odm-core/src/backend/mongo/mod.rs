@@ -264,10 +264,10 @@ impl Backend for MongoBackend {
             options.limit = (o.limit > 0).then(|| to_i64(o.limit));
             options.projection = o.projection;
             options.batch_size = o.batch_size;
-            options.collation = collation(o.collation)?;
-            options.let_vars = o.let_vars;
-            options.hint = hint(o.hint)?;
-            options.comment = o.comment;
+            options.collation = collation(o.collation.map(|c| *c))?;
+            options.let_vars = o.let_vars.map(|l| *l);
+            options.hint = hint(o.hint.map(|h| *h))?;
+            options.comment = o.comment.map(|c| *c);
             let coll = self.coll(&ns);
             let find = coll.find(filter).with_options(options);
             match txn_of(o.txn.as_ref())? {
@@ -624,10 +624,10 @@ impl Backend for MongoBackend {
                 ("skip", (o.skip > 0).then(|| Bson::Int64(to_i64(o.skip)))),
                 ("limit", (o.limit > 0).then(|| Bson::Int64(to_i64(o.limit)))),
                 ("projection", o.projection.map(Bson::Document)),
-                ("collation", o.collation.map(Bson::Document)),
-                ("let", o.let_vars.map(Bson::Document)),
-                ("hint", o.hint),
-                ("comment", o.comment),
+                ("collation", o.collation.map(|c| Bson::Document(*c))),
+                ("let", o.let_vars.map(|l| Bson::Document(*l))),
+                ("hint", o.hint.map(|h| *h)),
+                ("comment", o.comment.map(|c| *c)),
             ];
             for (key, value) in optional {
                 if let Some(v) = value {

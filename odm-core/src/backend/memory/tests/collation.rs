@@ -42,7 +42,7 @@ async fn ns_of(b: &MemoryBackend, filter: Document, options: FindOptions) -> Vec
 async fn find_filters_and_sorts_under_the_collation() {
     let b = seeded().await;
     let options = FindOptions {
-        collation: ci(),
+        collation: ci().map(Box::new),
         sort: Some(doc! {"name": -1, "n": 1}),
         ..FindOptions::default()
     };
@@ -60,7 +60,7 @@ async fn find_filters_and_sorts_under_the_collation() {
     assert_eq!(ns_of(&b, doc! {}, binary).await, [3, 2, 1, 4]);
     // A string `_id` is matched by the collation too, not by hash lookup.
     let by_id = FindOptions {
-        collation: ci(),
+        collation: ci().map(Box::new),
         ..FindOptions::default()
     };
     assert_eq!(ns_of(&b, doc! {"_id": "BOB"}, by_id).await, [2]);
@@ -122,7 +122,7 @@ async fn bulk_statements_each_use_their_own_collation() {
 async fn a_malformed_collation_is_refused_before_anything_runs() {
     let b = seeded().await;
     let options = FindOptions {
-        collation: Some(doc! {"locale": "en", "strenght": 2}),
+        collation: Some(Box::new(doc! {"locale": "en", "strenght": 2})),
         ..FindOptions::default()
     };
     match b.find(ns(), doc! {}, options).await {

@@ -55,6 +55,18 @@ impl<'a> Element<'a> {
         .then(|| Elements::in_container(self.value))
     }
 
+    /// The value when it is a valid string: the decoders' most common
+    /// case, answered without building a [`RawBsonRef`] or an error.
+    #[inline]
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self.kind {
+            ElementType::String => {
+                std::str::from_utf8(self.value.get(4..self.value.len().saturating_sub(1))?).ok()
+            }
+            _ => None,
+        }
+    }
+
     /// The value, parsed (strings checked for UTF-8).
     #[inline]
     pub fn value(&self) -> Result<RawBsonRef<'a>, DecodeError> {

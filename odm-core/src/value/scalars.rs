@@ -187,6 +187,18 @@ impl FromBson for String {
             )),
         }
     }
+
+    /// Inlined into the derive's decoder: a string field's value stays in
+    /// registers instead of coming back through a `Result` in memory.
+    #[inline]
+    fn from_element(element: super::Element<'_>) -> Result<Self, DecodeError> {
+        match element.as_str() {
+            Some(s) => Ok(s.to_owned()),
+            // Another type, or bytes that are not UTF-8: the general
+            // path's error.
+            None => Self::from_raw(element.value()?),
+        }
+    }
 }
 
 impl IntoBson for ObjectId {

@@ -67,6 +67,17 @@ impl<'a> Element<'a> {
         }
     }
 
+    /// The bytes of a fixed-size value of type `kind`; `None` for any other
+    /// type. (The scalar decoders' fast path, as [`Element::as_str`].)
+    #[inline]
+    pub(crate) fn fixed_of<const N: usize>(&self, kind: ElementType) -> Option<[u8; N]> {
+        if self.kind == kind {
+            self.value.get(..N)?.try_into().ok()
+        } else {
+            None
+        }
+    }
+
     /// The value, parsed (strings checked for UTF-8).
     #[inline]
     pub fn value(&self) -> Result<RawBsonRef<'a>, DecodeError> {

@@ -2,7 +2,7 @@
 
 use bson::oid::ObjectId;
 use bson::raw::{RawBinaryRef, RawBson, RawBsonRef};
-use bson::spec::BinarySubtype;
+use bson::spec::{BinarySubtype, ElementType};
 use bson::{Binary, Decimal128};
 
 use super::{FromBson, IntoBson, RawValue};
@@ -11,6 +11,25 @@ use crate::error::{DecodeError, EncodeError};
 macro_rules! borrowed {
     ($v:expr) => {
         Ok(RawValue::Borrowed(RawBsonRef::from($v)))
+    };
+}
+
+/// `from_element` reading a value of type `$kind` in place, any other type
+/// through `from_raw`: inlined into the derive's decoder, the value stays in
+/// registers instead of coming back through a `Result` in memory (see
+/// `String::from_element`).
+macro_rules! fast_element {
+    ($kind:ident, $n:literal, |$b:ident| $read:expr) => {
+        #[inline]
+        fn from_element(element: super::Element<'_>) -> Result<Self, DecodeError> {
+            match element
+                .fixed_of::<$n>(ElementType::$kind)
+                .and_then(|$b| $read)
+            {
+                Some(v) => Ok(v),
+                None => Self::from_raw(element.value()?),
+            }
+        }
     };
 }
 
@@ -45,6 +64,7 @@ macro_rules! small_int {
                     DecodeError::invalid(format!("{v} is out of range for {}", stringify!($t)))
                 })
             }
+            fast_element!(Int32, 4, |b| <$t>::try_from(i32::from_le_bytes(b)).ok());
         }
     )*};
 }
@@ -72,6 +92,7 @@ macro_rules! large_int {
                     DecodeError::invalid(format!("{v} is out of range for {}", stringify!($t)))
                 })
             }
+            fast_element!(Int64, 8, |b| <$t>::try_from(i64::from_le_bytes(b)).ok());
         }
     )*};
 }
@@ -130,6 +151,7 @@ impl FromBson for f64 {
             )),
         }
     }
+    fast_element!(Double, 8, |b| Some(f64::from_le_bytes(b)));
 }
 
 impl IntoBson for f32 {
@@ -162,6 +184,7 @@ impl FromBson for bool {
             )),
         }
     }
+    fast_element!(Boolean, 1, |b| Some(b == [1]));
 }
 
 impl IntoBson for String {
@@ -218,6 +241,7 @@ impl FromBson for ObjectId {
             )),
         }
     }
+    fast_element!(ObjectId, 12, |b| Some(ObjectId::from_bytes(b)));
 }
 
 impl IntoBson for bson::DateTime {

@@ -134,3 +134,41 @@ fn maps_are_documents_and_errors_carry_paths() {
     bad.insert("nul\0key".to_string(), 1);
     assert!(bad.to_raw().is_err());
 }
+
+/// The scalar decoders read their own type in place (`from_element`'s fast
+/// path); every value, of every type, must decode as `from_raw` decodes it,
+/// to the same value or the same error.
+#[test]
+fn elements_decode_as_their_parsed_values_do() {
+    fn agree<T: FromBson + PartialEq + std::fmt::Debug>(doc: &RawDocumentBuf) {
+        for element in Elements::of(doc) {
+            let element = element.unwrap();
+            let direct = T::from_element(element);
+            let parsed = element.value().and_then(T::from_raw);
+            assert_eq!(direct, parsed, "{:?} as {}", element.value(), T::EXPECTED);
+        }
+    }
+    let mut not_utf8 = bson::rawdoc! {"s": "zz"}.into_bytes();
+    let at = not_utf8.windows(3).position(|w| w == b"zz\0").unwrap();
+    not_utf8[at..at + 2].copy_from_slice(&[0xFF, 0xFE]);
+    let samples = bson::rawdoc! {
+        "i32": 7, "neg": -300, "big32": i32::MAX, "i64": 9_000_000_000i64, "small64": 5i64,
+        "f": 2.5, "whole": 4.0, "t": true, "f0": false, "s": "text", "empty": "",
+        "oid": bson::oid::ObjectId::from_bytes([7; 12]), "null": null, "arr": [1],
+        "d": {"a": 1},
+    };
+    let not_utf8 = RawDocumentBuf::from_bytes(not_utf8).unwrap();
+    for doc in [&samples, &not_utf8] {
+        agree::<i8>(doc);
+        agree::<i16>(doc);
+        agree::<i32>(doc);
+        agree::<u16>(doc);
+        agree::<i64>(doc);
+        agree::<u32>(doc);
+        agree::<u64>(doc);
+        agree::<f64>(doc);
+        agree::<bool>(doc);
+        agree::<String>(doc);
+        agree::<bson::oid::ObjectId>(doc);
+    }
+}

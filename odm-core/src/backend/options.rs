@@ -65,7 +65,8 @@ impl Default for InsertOptions {
 ///
 /// The options most queries leave unset (collation, `let`, hint, comment)
 /// are boxed: the struct is moved several times on the way to a backend,
-/// and at its full size those copies were a tenth of a point read's time.
+/// and at its full size those copies were a tenth of an in-cache point
+/// read's time.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct FindOptions {

@@ -6,7 +6,7 @@
 //! buckets, so a probe of a table too large for the cache is two dependent
 //! misses, the control group and then the bucket. Here each bucket carries
 //! its key's hash, and a probe is usually one line. On the point read over
-//! 1,000,000 keys (`benches/index.rs`) that miss was about a tenth of the
+//! 1,000,000 keys (`benches/index.rs`) that miss was about 7% of the
 //! query's time.
 //!
 //! A bucket holds its key (shared with the index's ordered set), the hash,

@@ -55,11 +55,30 @@ thread_local! {
 }
 
 /// The key of an id in the table: its BSON type and bytes.
-fn key(id: RawBsonRef<'_>) -> Option<(u8, Vec<u8>)> {
-    let mut doc = RawDocumentBuf::new();
-    doc.append(bson::raw::cstr!("k"), id);
-    Some((id.element_type() as u8, doc.into_bytes()))
+///
+/// Built once per referencing document, so the usual id types are written
+/// directly; a rarer type goes through a one-field document.
+fn key(id: RawBsonRef<'_>) -> Option<Key> {
+    let bytes = match id {
+        RawBsonRef::ObjectId(o) => o.bytes().to_vec(),
+        RawBsonRef::String(s) => s.as_bytes().to_vec(),
+        RawBsonRef::Int32(i) => i.to_le_bytes().to_vec(),
+        RawBsonRef::Int64(i) => i.to_le_bytes().to_vec(),
+        other => {
+            let mut doc = RawDocumentBuf::new();
+            doc.append(bson::raw::cstr!("k"), other);
+            doc.into_bytes()
+        }
+    };
+    Some((id.element_type() as u8, bytes))
 }
+
+/// An id's BSON type and bytes (see [`key`]).
+type Key = (u8, Vec<u8>);
+
+/// foldhash rather than SipHash: a table is looked up once per referencing
+/// document, and its keys are ids already stored, not chosen by a caller.
+type IdMap<V> = HashMap<Key, V, foldhash::fast::RandomState>;
 
 pub(super) fn lookup<T: Document>(id: RawBsonRef<'_>) -> Option<Arc<T>> {
     LOADED.with(|t| {
@@ -72,7 +91,7 @@ pub(super) fn lookup<T: Document>(id: RawBsonRef<'_>) -> Option<Arc<T>> {
     })
 }
 
-type Loaded<T> = HashMap<(u8, Vec<u8>), Arc<T>>;
+type Loaded<T> = IdMap<Arc<T>>;
 
 /// Installs loaded tables for the duration of a decode.
 struct Installed {
@@ -206,10 +225,15 @@ impl<T: Document> Populator for RefPopulator<T> {
         ids: Vec<RawBson>,
     ) -> BoxFuture<'a, Result<LoadedTable>> {
         Box::pin(async move {
-            let mut unique: HashMap<(u8, Vec<u8>), Bson> = HashMap::new();
+            let mut unique: IdMap<Bson> = IdMap::default();
             for id in &ids {
-                if let (Some(k), Ok(b)) = (key(id.as_raw_bson_ref()), Bson::try_from(id.clone())) {
-                    unique.entry(k).or_insert(b);
+                let Some(k) = key(id.as_raw_bson_ref()) else {
+                    continue;
+                };
+                if let std::collections::hash_map::Entry::Vacant(slot) = unique.entry(k) {
+                    if let Ok(b) = Bson::try_from(id.clone()) {
+                        slot.insert(b);
+                    }
                 }
             }
             let wanted: Vec<Bson> = unique.into_values().collect();
@@ -225,7 +249,8 @@ impl<T: Document> Populator for RefPopulator<T> {
             }
             let tables = load_nested(db, &self.nested, &raws).await?;
             let _installed = Installed::new(tables);
-            let mut map: Loaded<T> = HashMap::with_capacity(raws.len());
+            let mut map: Loaded<T> =
+                IdMap::with_capacity_and_hasher(raws.len(), Default::default());
             for raw in &raws {
                 let model = crate::collection::decode::<T>(coll.namespace(), raw)?;
                 if let Some(k) = raw.get("_id").ok().flatten().and_then(key) {
@@ -382,5 +407,19 @@ mod tests {
         assert_eq!(a, key(RawBsonRef::Int32(1)).unwrap());
         assert_ne!(a, key(RawBsonRef::Int64(1)).unwrap());
         assert_ne!(a, key(RawBsonRef::Int32(2)).unwrap());
+        let oid = bson::oid::ObjectId::from_bytes([1; 12]);
+        assert_ne!(
+            key(RawBsonRef::ObjectId(oid)).unwrap(),
+            key(RawBsonRef::Binary(bson::RawBinaryRef {
+                subtype: bson::spec::BinarySubtype::Generic,
+                bytes: &[1; 12],
+            }))
+            .unwrap()
+        );
+        assert_eq!(
+            key(RawBsonRef::Double(1.5)),
+            key(RawBsonRef::Double(1.5)),
+            "a rarer type keys by its document"
+        );
     }
 }

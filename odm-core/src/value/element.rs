@@ -60,9 +60,7 @@ impl<'a> Element<'a> {
     #[inline]
     pub fn as_str(&self) -> Option<&'a str> {
         match self.kind {
-            ElementType::String => {
-                std::str::from_utf8(self.value.get(4..self.value.len().saturating_sub(1))?).ok()
-            }
+            ElementType::String => text(self.value).ok(),
             _ => None,
         }
     }
